@@ -1,0 +1,293 @@
+"""The full Inception-v3 network (paper sec. 6 and 10, Table 1), its Table 3 variants, and tools to check it.
+
+The default build is the released architecture, layer for layer the same as torchvision's ``Inception3``
+(and TF-slim's ``inception_v3``), which differs from the paper's Table 1 in its stem and module counts;
+chapter 4 sets the two side by side. Layer names follow Google's checkpoints (Conv2d_1a_3x3 ->
+``conv_1a_3x3``, Mixed_5b -> ``mixed_5b``), so they can be found in either code base.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from .blocks import AuxClassifier, InceptionA, InceptionC, InceptionE, Reduction17to8, Reduction35to17
+from .layers import ConvBNReLU, check_channels
+
+__all__ = [
+    "MIN_INPUT_SIZE",
+    "InceptionV3",
+    "InceptionOutputs",
+    "inception_v3",
+    "load_torchvision_weights",
+    "TraceRow",
+    "shape_trace",
+]
+
+MIN_INPUT_SIZE = 75  # 74×74 leaves a 2×2 grid for the 17->8 reduction's 3×3/2 convolution: it fails
+STEMS = ("3x3", "7x7")
+
+
+class InceptionOutputs(NamedTuple):
+    """What the network returns in training mode with the auxiliary head on."""
+
+    logits: torch.Tensor
+    aux_logits: torch.Tensor | None
+
+
+def _stem(kind: str, in_channels: int) -> list[tuple[str, nn.Module]]:
+    if kind == "3x3":  # Inception-v3: the first 7×7 factorized into three 3×3 (sec. 10, Table 1 rows 1-3)
+        first = [
+            ("conv_1a_3x3", ConvBNReLU(in_channels, 32, 3, stride=2)),
+            ("conv_2a_3x3", ConvBNReLU(32, 32, 3)),
+            ("conv_2b_3x3", ConvBNReLU(32, 64, 3, padding=1)),
+        ]
+    else:  # reconstructed Inception-v2 stem: one 7×7/2 to 64 channels, unpadded so 299 -> 147 as above
+        first = [("conv_1a_7x7", ConvBNReLU(in_channels, 64, 7, stride=2))]
+    return first + [
+        ("maxpool_1", nn.MaxPool2d(3, stride=2)),
+        ("conv_3b_1x1", ConvBNReLU(64, 80, 1)),
+        ("conv_4a_3x3", ConvBNReLU(80, 192, 3)),
+        ("maxpool_2", nn.MaxPool2d(3, stride=2)),
+    ]
+
+
+class InceptionV3(nn.Module):
+    """Inception-v3 (Szegedy et al. 2016), built from the blocks of ``blocks.py``.
+
+    299×299×3 -> stem (to 35×35×192) -> 3 × Figure 5 (35×35) -> reduction -> 4 × Figure 6 (17×17, n = 7)
+    -> reduction -> 2 × Figure 7 (8×8) -> global average pool -> dropout -> fc. In training mode the
+    auxiliary classifier on the last 17×17 layer returns a second set of logits.
+
+    Args:
+        num_classes: output classes (1000 for ImageNet; Google's checkpoints have 1001).
+        aux_logits: build the auxiliary classifier (Figure 8).
+        stem: "3x3" (v3: the first 7×7 factorized into three 3×3) or "7x7". The paper never spells out
+            the unfactorized stem of Table 3's earlier rows; we reconstruct it as GoogLeNet's first layer,
+            one 7×7/2 convolution to 64 channels, without padding so that 299 -> 147 and every later
+            layer sees the same shapes as in v3.
+        bn_aux: batch-normalise the auxiliary classifier's fully connected layer ("BN-auxiliary").
+        dropout: dropout before the final fc (0.5 as in torchvision; TF-slim keeps 0.8, i.e. drops 0.2).
+        in_channels: image channels.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 1000,
+        aux_logits: bool = True,
+        stem: str = "3x3",
+        bn_aux: bool = False,
+        dropout: float = 0.5,
+        in_channels: int = 3,
+    ) -> None:
+        super().__init__()
+        if stem not in STEMS:
+            raise ValueError(f"stem must be one of {STEMS}, got {stem!r}")
+        check_channels("num_classes", num_classes)
+        check_channels("in_channels", in_channels)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.in_channels = in_channels
+        self.aux_logits = aux_logits
+        for name, layer in _stem(stem, in_channels):
+            self.add_module(name, layer)
+        self.mixed_5b = InceptionA(192, pool_features=32)  # -> 256
+        self.mixed_5c = InceptionA(256, pool_features=64)  # -> 288
+        self.mixed_5d = InceptionA(288, pool_features=64)  # -> 288
+        self.mixed_6a = Reduction35to17(288)  # 35 -> 17, -> 768
+        self.mixed_6b = InceptionC(768, channels_7x7=128)
+        self.mixed_6c = InceptionC(768, channels_7x7=160)
+        self.mixed_6d = InceptionC(768, channels_7x7=160)
+        self.mixed_6e = InceptionC(768, channels_7x7=192)
+        self.aux = AuxClassifier(768, num_classes, bn_fc=bn_aux) if aux_logits else None
+        self.mixed_7a = Reduction17to8(768)  # 17 -> 8, -> 1280
+        self.mixed_7b = InceptionE(1280)  # -> 2048
+        self.mixed_7c = InceptionE(2048)  # -> 2048
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(2048, num_classes)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, std=0.01)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def feature_blocks(self) -> list[tuple[str, nn.Module]]:
+        """The main path's blocks in order, up to the last 8×8 module (the auxiliary head excluded)."""
+        return [(n, m) for n, m in self.named_children() if n not in ("aux", "avgpool", "dropout", "fc")]
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise a ValueError naming the problem if ``x`` is not a batch this network can take."""
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"expected a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}")
+        if x.dim() != 4:
+            raise ValueError(
+                f"expected a 4-D batch (N, {self.in_channels}, H, W), got shape {tuple(x.shape)}; "
+                "add a batch dimension with x.unsqueeze(0)"
+            )
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"expected {self.in_channels} input channels, got {x.shape[1]} (shape {tuple(x.shape)})"
+            )
+        h, w = int(x.shape[2]), int(x.shape[3])
+        if min(h, w) < MIN_INPUT_SIZE:
+            raise ValueError(
+                f"input {h}×{w} is too small: Inception-v3 needs at least {MIN_INPUT_SIZE}×{MIN_INPUT_SIZE} "
+                "(smaller grids vanish in the last reduction); the paper uses 299×299"
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | InceptionOutputs:
+        if not torch.jit.is_tracing():  # fvcore traces the graph; shape checks would only add warnings
+            self.check_input(x)
+        aux = None
+        for name, block in self.feature_blocks():
+            x = block(x)
+            if name == "mixed_6e" and self.aux is not None and self.training:
+                aux = self.aux(x)
+        x = torch.flatten(self.avgpool(x), 1)
+        x = self.fc(self.dropout(x))
+        if self.training and self.aux is not None:
+            return InceptionOutputs(x, aux)
+        return x
+
+
+def inception_v3(
+    num_classes: int = 1000,
+    aux_logits: bool = True,
+    stem: str = "3x3",
+    bn_aux: bool = False,
+    dropout: float = 0.5,
+    in_channels: int = 3,
+) -> InceptionV3:
+    """Build Inception-v3. The defaults give torchvision's ``Inception3`` architecture exactly.
+
+    Table 3 variants: ``stem="7x7"`` for the rows before "Factorized 7×7"; ``bn_aux=True`` for the last
+    row ("BN-auxiliary"), which is the paper's full Inception-v3.
+    """
+    return InceptionV3(num_classes, aux_logits, stem, bn_aux, dropout, in_channels)
+
+
+def load_torchvision_weights(model: InceptionV3, state_dict: dict[str, torch.Tensor]) -> InceptionV3:
+    """Copy a torchvision ``Inception3`` state_dict into ``model`` (in place; returns it).
+
+    Both networks register the same layers in the same order under different names, so we pair the
+    entries in order and check that every pair has the same shape (and the same last name component:
+    weight, bias, running_mean, ...). A torchvision model without the auxiliary head may be loaded into
+    ours with or without it; a missing aux head on our side drops torchvision's.
+    """
+    if not isinstance(model, InceptionV3):
+        raise ValueError(f"model must be an InceptionV3, got {type(model).__name__}")
+    ours = model.state_dict()
+    theirs = OrderedDict(state_dict)
+    if model.aux is None:
+        theirs = OrderedDict((k, v) for k, v in theirs.items() if not k.startswith("AuxLogits."))
+    elif not any(k.startswith("AuxLogits.") for k in theirs):
+        raise ValueError("state_dict has no AuxLogits.* entries; build the model with aux_logits=False")
+    # torchvision registers AuxLogits after Mixed_6e, as we register aux; both end with fc.
+    if len(ours) != len(theirs):
+        raise ValueError(
+            f"state_dict has {len(theirs)} entries, the model expects {len(ours)}: is it an Inception3 "
+            "state_dict for the default architecture (stem='3x3', bn_aux=False)?"
+        )
+    mapped = OrderedDict()
+    for (our_key, our_value), (their_key, their_value) in zip(ours.items(), theirs.items(), strict=True):
+        if our_key.rsplit(".", 1)[-1] != their_key.rsplit(".", 1)[-1] or our_value.shape != their_value.shape:
+            raise ValueError(
+                f"cannot map torchvision's {their_key} {tuple(their_value.shape)} onto "
+                f"{our_key} {tuple(our_value.shape)}"
+            )
+        mapped[our_key] = their_value
+    model.load_state_dict(mapped)
+    return model
+
+
+@dataclass(frozen=True)
+class TraceRow:
+    """One row of a shape trace: a block of the network and what it does to the tensor."""
+
+    block: str
+    layer: str  # e.g. "conv 3×3/2", "Figure 5 module"
+    input_shape: tuple[int, ...]  # (C, H, W)
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+
+
+def _describe(module: nn.Module) -> str:
+    """A Table-1-style name for a block: 'conv 3×3/2', 'pool 3×3/2', 'Figure 5 module', ..."""
+    if isinstance(module, ConvBNReLU):
+        kh, kw = module.conv.kernel_size
+        return f"conv {kh}×{kw}/{module.conv.stride[0]}" + (" padded" if module.conv.padding[0] else "")
+    if isinstance(module, nn.MaxPool2d):
+        return f"max pool {module.kernel_size}×{module.kernel_size}/{module.stride}"
+    if isinstance(module, nn.AdaptiveAvgPool2d):
+        return "global avg pool"
+    names = {
+        InceptionA: "Figure 5 module",
+        InceptionC: "Figure 6 module (n=7)",
+        InceptionE: "Figure 7 module",
+        Reduction35to17: "grid reduction 35→17",
+        Reduction17to8: "grid reduction 17→8",
+        AuxClassifier: "auxiliary classifier",
+        nn.Linear: "fc",
+        nn.Dropout: "dropout",
+    }
+    return names.get(type(module), type(module).__name__)
+
+
+def shape_trace(model: InceptionV3, input_size: int = 299) -> list[TraceRow]:
+    """Run one eval-mode forward pass (batch 1) and return a row per block, as in the paper's Table 1.
+
+    MACs per block come from one fvcore count of the whole network. The auxiliary head, which runs only
+    in training, is traced separately on the last 17×17 output and listed after ``mixed_6e``.
+    """
+    from .counting import _eval_mode as _eval
+    from .counting import count_macs_by_module, count_params
+
+    captured: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    hooks = []
+    for name, module in model.named_children():
+        if module is None or name == "aux":
+            continue
+
+        def hook(mod: nn.Module, inputs: tuple, output: torch.Tensor, name: str = name) -> None:
+            captured[name] = (tuple(inputs[0].shape[1:]), tuple(output.shape[1:]))
+
+        hooks.append(module.register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, model.in_channels, input_size, input_size))
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    macs = count_macs_by_module(model, (model.in_channels, input_size, input_size))
+    if model.aux is not None:
+        aux_in = captured["mixed_6e"][1]
+        with _eval(model.aux), torch.no_grad():
+            aux_out = tuple(model.aux(torch.zeros(1, *aux_in)).shape[1:])
+        captured["aux"] = (aux_in, aux_out)
+        macs["aux"] = count_macs_by_module(model.aux, aux_in)[""]
+    order = [n for n, _ in model.named_children() if n in captured]
+    return [
+        TraceRow(
+            block=name,
+            layer=_describe(getattr(model, name)),
+            input_shape=captured[name][0],
+            output_shape=captured[name][1],
+            params=count_params(getattr(model, name)),
+            macs=int(macs.get(name, 0)),
+        )
+        for name in order
+    ]
