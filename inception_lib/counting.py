@@ -72,7 +72,7 @@ def _first_conv_channels(module: nn.Module) -> int:
 
 def as_input_shape(module: nn.Module, input_size: int | tuple[int, ...]) -> tuple[int, int, int]:
     """Normalise ``input_size`` (S, (H, W) or (C, H, W)) to (C, H, W), inferring C from the first conv."""
-    size = (input_size,) if isinstance(input_size, int) else tuple(input_size)
+    size = (input_size,) if isinstance(input_size, int | float | str) else tuple(input_size)
     if not 1 <= len(size) <= 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
         raise ValueError(
             f"input_size must be a positive int S, (H, W) or (C, H, W) without the batch, got {input_size!r}"

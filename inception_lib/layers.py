@@ -55,8 +55,9 @@ def check_kernel_size(name: str, value: object, minimum: int = 1) -> int:
 def _pair(value: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(value, int):
         return value, value
-    first, second = value
-    return int(first), int(second)
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        return value[0], value[1]
+    raise ValueError(f"kernel_size must be an odd int or a pair (height, width) of odd ints, got {value!r}")
 
 
 class ConvBNReLU(nn.Module):

@@ -153,8 +153,8 @@ class InceptionV3(nn.Module):
             x = block(x)
             if name == "mixed_6e" and self.aux is not None and self.training:
                 aux = self.aux(x)
-        x = torch.flatten(self.avgpool(x), 1)
-        x = self.fc(self.dropout(x))
+        x = torch.flatten(self.dropout(self.avgpool(x)), 1)
+        x = self.fc(x)
         if self.training and self.aux is not None:
             return InceptionOutputs(x, aux)
         return x
