@@ -1,14 +1,23 @@
 # Two commands do all set-up on a fresh machine with python3:
 #   make book   build the rendered book into _build/html
-#   make test   run every test (lint, unit tests, strict nbval over every chapter, the book build,
-#               the browser test and the fresh-environment test)
+#   make test   run every test: install, the book build (zero warnings), lint, then pytest over the unit
+#               tests, strict nbval over every chapter, the built site, a headless browser over every page
+#               and each chapter in a fresh environment
+# Other targets: `make unit` (quick loop: unit tests only), `make notebooks` (re-execute the chapters in
+# place), `make clean`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Wheels for tests/test_fresh_env.py (offline installs in a fresh environment) and ipywidgets 7 for the
+# widget tests (Colab still ships ipywidgets 7).
+WHEELS_STAMP := $(VENV)/wheelhouse/.stamp
+IPYW7_STAMP  := $(VENV)/ipywidgets7/.stamp
+# Slow tests that read the built book or build environments; `make unit` leaves them out.
+INTEGRATION_TESTS := tests/test_book.py tests/test_browser.py tests/test_fresh_env.py
 export TQDM_DISABLE := 1
 
-.PHONY: book test unit notebooks clean
+.PHONY: install book test unit notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,16 +25,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 	touch $(STAMP)
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+$(IPYW7_STAMP): | $(STAMP)
+	rm -rf $(VENV)/ipywidgets7
+	$(BIN)/python -m pip install --quiet --no-deps --target $(VENV)/ipywidgets7 "ipywidgets==7.7.1" "widgetsnbextension==3.6.*" "jupyterlab_widgets==1.1.*"
+	touch $@
 
-test: book
+$(WHEELS_STAMP): pyproject.toml tools/vendor_assets.py | $(STAMP)
+	$(BIN)/python tools/vendor_assets.py wheels --dest $(VENV)/wheelhouse
+	touch $@
+
+install: $(STAMP) $(IPYW7_STAMP) $(WHEELS_STAMP)
+
+# The book command is `jupyter-book build . -W -n --keep-going` (any warning fails). The JavaScript the
+# pages load (RequireJS, the widget manager) is fetched from npm first; MathJax comes with
+# sphinx-mathjax-offline. A failed build drops Sphinx's cache so that the next build re-reads every page
+# (and reports the warnings again); a successful one leaves _build/html/.build-ok for the tests.
+book: $(STAMP)
+	$(BIN)/python tools/vendor_assets.py js
+	rm -f _build/html/.build-ok
+	$(BIN)/jupyter-book build . -W -n --keep-going || { rm -rf _build/.doctrees; exit 1; }
+	touch _build/html/.build-ok
+
+test: install book
 	$(BIN)/ruff check .
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests chapters
 
 # Quick loop while writing code: the unit tests only.
 unit: $(STAMP)
-	$(BIN)/pytest tests -q
+	$(BIN)/pytest tests -q $(addprefix --ignore=,$(INTEGRATION_TESTS))
 
 # Re-execute the chapters in place (after editing one), storing outputs and widget state.
 notebooks: $(STAMP)

@@ -1,0 +1,350 @@
+"""The book's configuration, its sources, and the built site (read as HTML, no browser).
+
+Covers: the Jupyter Book settings the project relies on, the bibliography, offline assets (no script or
+stylesheet from a CDN), and accessibility basics: headings in order with one H1 per page, every figure
+with a caption and a real alt text, setup cells hidden. `make test` builds the book first; run alone,
+the built-site tests build it when the build is missing or stale.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from pybtex.database import parse_file
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import book_site  # noqa: E402
+
+CHAPTERS = [
+    "chapters/01_factorizing",
+    "chapters/02_modules",
+    "chapters/03_grid_reduction",
+    "chapters/04_network",
+    "chapters/05_recipe",
+    "chapters/06_training",
+]
+REQUIRED_BIB_KEYS = {
+    "szegedy2015going": ("Going Deeper with Convolutions", "2015"),
+    "ioffe2015batch": ("Batch Normalization", "2015"),
+    "simonyan2015very": ("Very Deep Convolutional Networks", "2015"),
+    "szegedy2016rethinking": ("Rethinking the Inception Architecture", "2016"),
+    "szegedy2017inception": ("Inception-v4", "2017"),
+    "muller2019label": ("When Does Label Smoothing Help", "2019"),
+    "tieleman2012rmsprop": ("RMSProp", "2012"),
+    "he2016deep": ("Deep Residual Learning", "2016"),
+}
+DOCNAMES = book_site.toc_docnames()
+NOTEBOOKS = book_site.chapter_notebooks()
+FIGURE_MIME = ("image/png", "image/svg+xml", "image/jpeg", "image/gif")
+EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+IMAGE_FILE = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+CAPTION = re.compile(r"^[\s*_]*Figure\b", re.IGNORECASE)
+
+
+def ids(paths: list[Path]) -> list[str]:
+    return [p.stem for p in paths]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Configuration and sources
+
+
+def test_config() -> None:
+    config = book_site.load_yaml("_config.yml")
+    assert config["execute"]["execute_notebooks"] == "off"  # the string, not YAML's false
+    assert (ROOT / "_config.yml").read_text().count('execute_notebooks: "off"') == 1
+    assert config["only_build_toc_files"] is True
+    for pattern in (".venv/**", "tests/**", "_build/**", "benchmarks/**", "tools/**", "node_modules/**"):
+        assert pattern in config["exclude_patterns"], pattern
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    repo = config["repository"]
+    assert repo["url"] == "https://github.com/inception-book/rethinking-inception"
+    assert repo["branch"] == "main"
+    assert repo["path_to_book"] == ""
+    assert config["bibtex_bibfiles"] == ["book/references.bib"]
+    sphinx = config["sphinx"]
+    assert sphinx["recursive_update"] is True
+    assert "sphinx-mathjax-offline" in sphinx["extra_extensions"]
+    widget_js = list(sphinx["config"]["nb_ipywidgets_js"])
+    assert not [js for js in widget_js if EXTERNAL.match(js)], widget_js
+    assert sphinx["config"]["html_static_path"] == ["book/_static"]
+    assert (ROOT / "book" / "_static" / "widgets_setup.js").is_file()
+
+
+def test_repository_url_is_only_in_config() -> None:
+    """The repository's address is configured once, in _config.yml; the setup cells repeat it as their
+    install source (tests/test_setup_cells.py checks that they agree)."""
+    url = book_site.load_yaml("_config.yml")["repository"]["url"]
+    files = [ROOT / "_toc.yml", ROOT / "Makefile", ROOT / "README.md", ROOT / ".ci" / "run"]
+    files += sorted((ROOT / "tools").glob("*.py")) + sorted((ROOT / "book").glob("*.md"))
+    repeats = [p.relative_to(ROOT).as_posix() for p in files if p.is_file() and url in p.read_text()]
+    assert not repeats, f"these files repeat the repository URL instead of reading _config.yml: {repeats}"
+
+
+def test_toc() -> None:
+    toc = book_site.load_yaml("_toc.yml")
+    assert toc["format"] == "jb-book"
+    assert toc["root"] == "book/intro"
+    parts = toc["parts"]
+    assert parts[0]["caption"] == "Chapters"
+    assert [c["file"] for c in parts[0]["chapters"]] == CHAPTERS
+    assert DOCNAMES[-1] == "book/references"
+    assert DOCNAMES == ["book/intro", *CHAPTERS, "book/references"]
+    for name in DOCNAMES:
+        book_site.source_of(name)  # raises when the page's source is missing
+
+
+def test_bibliography_has_the_cited_works() -> None:
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries
+    for key, (title, year) in REQUIRED_BIB_KEYS.items():
+        assert key in entries, key
+        fields = entries[key].fields
+        assert title.lower() in fields["title"].replace("{", "").replace("}", "").lower(), key
+        assert fields["year"] == year, key
+    assert "1512.00567" in entries["szegedy2016rethinking"].fields["eprint"]
+    assert ":all:" in (ROOT / "book" / "references.md").read_text()
+
+
+def cited_keys(text: str) -> set[str]:
+    return {key.strip() for match in CITE_ROLE.findall(text) for key in match.split(",")}
+
+
+def test_every_citation_is_in_the_bibliography() -> None:
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries
+    missing = {}
+    for name in DOCNAMES:
+        path = book_site.source_of(name)
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        else:
+            text = path.read_text()
+        unknown = cited_keys(text) - set(entries)
+        if unknown:
+            missing[name] = sorted(unknown)
+    assert not missing, f"cited but not in book/references.bib: {missing}"
+
+
+def markdown_headings(text: str) -> list[tuple[int, str]]:
+    """ATX headings of a markdown text, skipping fenced code blocks."""
+    out, fence = [], None
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        marker = re.match(r"(`{3,}|~{3,})", stripped)
+        if marker:
+            if fence is None:
+                fence = marker.group(1)[0]
+            elif stripped.startswith(fence * 3):
+                fence = None
+            continue
+        if fence is None:
+            m = re.match(r"^(#{1,6})\s+(\S.*)$", line)
+            if m:
+                out.append((len(m.group(1)), m.group(2).strip()))
+    return out
+
+
+def check_heading_order(headings: list[tuple[int, str]], where: str) -> None:
+    assert headings, f"{where}: no heading"
+    assert headings[0][0] == 1, f"{where}: the first heading is not an H1: {headings[0]}"
+    assert [h for h in headings if h[0] == 1] == [headings[0]], f"{where}: more than one H1"
+    for (prev, _), (level, title) in zip(headings, headings[1:], strict=False):
+        assert level <= prev + 1, f"{where}: heading {title!r} skips from H{prev} to H{level}"
+
+
+@pytest.mark.parametrize("name", DOCNAMES)
+def test_source_headings_in_order(name: str) -> None:
+    path = book_site.source_of(name)
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].cell_type == "markdown", f"{name}: the first cell is not markdown"
+        assert nb.cells[0].source.lstrip().startswith("# "), (
+            f"{name}: the first cell does not open with '# Title'"
+        )
+        text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    else:
+        text = path.read_text()
+    check_heading_order(markdown_headings(text), name)
+
+
+def figure_cells(nb: nbformat.NotebookNode) -> list[int]:
+    """Indexes of code cells that output a figure (an image), not counting glue-only records."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") in ("display_data", "execute_result") and any(
+                mime in output.get("data", {}) for mime in FIGURE_MIME
+            ):
+                out.append(i)
+                break
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_every_figure_has_a_caption(path: Path) -> None:
+    """Each figure cell is followed by a markdown cell whose text starts with "Figure" (or sets its alt text
+    in the cell metadata): the caption is shown under the figure and becomes the image's alt text."""
+    nb = nbformat.read(path, as_version=4)
+    missing = []
+    for i in figure_cells(nb):
+        if nb.cells[i].metadata.get("mystnb", {}).get("image", {}).get("alt"):
+            continue
+        following = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+        if following is None or following.cell_type != "markdown" or not CAPTION.match(following.source):
+            missing.append(
+                f"cell {i}: {nb.cells[i].source.splitlines()[0][:60] if nb.cells[i].source else ''}"
+            )
+    assert not missing, f"{path.name}: figure cells without a 'Figure: ...' caption right below: {missing}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The built site
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    return book_site.ensure_built()
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def article(page: BeautifulSoup):
+    found = page.find("article", class_="bd-article") or page.find("article")
+    assert found is not None, "no <article> in the page"
+    return found
+
+
+def test_every_page_is_built(site: Path) -> None:
+    for name in DOCNAMES:
+        assert (site / f"{name}.html").is_file(), name
+    assert (site / "index.html").is_file()
+    assert (site / "search.html").is_file()
+
+
+def test_no_asset_from_another_host(site: Path) -> None:
+    """Scripts, stylesheets, images and frames come from the site itself (plain <a> links may leave it)."""
+    offenders = []
+    for path in html_pages(site):
+        for tag in soup(path).find_all(
+            ["script", "link", "img", "iframe", "source", "video", "audio", "embed"]
+        ):
+            if tag.name == "link" and "canonical" in (tag.get("rel") or []):
+                continue  # names the page's public address; the browser does not fetch it
+            for attr in ("src", "href", "data-src", "srcset"):
+                value = tag.get(attr)
+                if value and EXTERNAL.match(value):
+                    offenders.append(f"{path.relative_to(site)}: <{tag.name} {attr}={value!r}>")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_no_cdn_url_in_inline_scripts(site: Path) -> None:
+    """No inline script names a CDN it might load later (thebe's is removed by book/_ext/page_scripts.py)."""
+    cdn = re.compile(r"https?://(unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com)[^\s\"']*")
+    offenders = []
+    for path in html_pages(site):
+        for tag in soup(path).find_all("script"):
+            if tag.get("src") is None and cdn.search(tag.get_text()):
+                offenders.append(f"{path.relative_to(site)}: {cdn.search(tag.get_text()).group(0)}")
+    assert not offenders, "\n".join(offenders)
+
+
+def local_target(site: Path, page: Path, ref: str) -> Path:
+    return (page.parent / ref.split("?")[0].split("#")[0]).resolve()
+
+
+def test_math_and_widget_scripts_are_served_locally(site: Path) -> None:
+    pages_with_math = pages_with_widgets = 0
+    for path in html_pages(site):
+        page = soup(path)
+        sources = [s.get("src") for s in page.find_all("script") if s.get("src")]
+        for src in sources:
+            assert local_target(site, path, src).is_file(), f"{path.relative_to(site)}: {src} is missing"
+        if page.select("article .math"):
+            pages_with_math += 1
+            assert any(s.split("?")[0].endswith("_static/mathjax/tex-chtml.js") for s in sources), path
+        if page.find("script", type="application/vnd.jupyter.widget-state+json"):
+            pages_with_widgets += 1
+            names = [s.split("?")[0].rsplit("/", 1)[-1] for s in sources]
+            assert "require.js" in names and "embed-amd.js" in names, f"{path.relative_to(site)}: {names}"
+            assert names.index("require.js") < names.index("widgets_setup.js") < names.index("embed-amd.js")
+    assert pages_with_math >= 1, "no page has math: MathJax is untested"
+    widget_notebooks = [p for p in NOTEBOOKS if nbformat.read(p, as_version=4).metadata.get("widgets")]
+    assert pages_with_widgets >= len(widget_notebooks)
+
+
+def test_vendor_files_in_site(site: Path) -> None:
+    static = site / "_static"
+    for rel in (
+        "mathjax/tex-chtml.js",
+        "vendor/requirejs/require.js",
+        "vendor/html-manager/embed-amd.js",
+        "widgets_setup.js",
+    ):
+        assert (static / rel).is_file(), rel
+    assert list((static / "vendor" / "html-manager").glob("*.woff2")), "Font Awesome files for the widgets"
+
+
+@pytest.mark.parametrize("name", DOCNAMES)
+def test_page_headings_in_order(site: Path, name: str) -> None:
+    body = article(soup(site / f"{name}.html"))
+    headings = [(int(h.name[1]), h.get_text(" ", strip=True)) for h in body.find_all(re.compile(r"^h[1-6]$"))]
+    check_heading_order(headings, name)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_figures_have_alt_text(site: Path, path: Path) -> None:
+    """Every image in a chapter has an alt text that describes it (not its file name)."""
+    name = path.relative_to(ROOT).with_suffix("").as_posix()
+    bad = []
+    for img in article(soup(site / f"{name}.html")).find_all("img"):
+        alt = (img.get("alt") or "").strip()
+        src = img.get("src") or ""
+        if (
+            not alt
+            or IMAGE_FILE.search(alt)
+            or alt == src
+            or alt.rsplit("/", 1)[-1] == src.rsplit("/", 1)[-1]
+        ):
+            bad.append(f"{src} (alt={alt!r})")
+    assert not bad, f"{name}: images without a real alt text: {bad}"
+    n_figures = len(figure_cells(nbformat.read(path, as_version=4)))
+    n_images = len(article(soup(site / f"{name}.html")).select(".cell_output img"))
+    assert n_images >= n_figures
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_setup_cell_hidden_on_page(site: Path, path: Path) -> None:
+    name = path.relative_to(ROOT).with_suffix("").as_posix()
+    cells = article(soup(site / f"{name}.html")).select("div.cell")
+    assert cells, f"{name}: no code cell on the page"
+    classes = cells[0].get("class") or []
+    assert "tag_hide-input" in classes, f"{name}: the first code cell is not hidden: {classes}"
+
+
+def test_bibliography_page_lists_entries(site: Path) -> None:
+    body = article(soup(site / "book" / "references.html"))
+    text = body.get_text(" ", strip=True)
+    for title, _ in REQUIRED_BIB_KEYS.values():
+        assert title.lower() in text.lower(), title
+
+
+def test_search_index_has_the_chapters(site: Path) -> None:
+    raw = (site / "searchindex.js").read_text()
+    index = json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])
+    assert set(CHAPTERS) <= set(index["docnames"])
