@@ -333,7 +333,7 @@ def collapse_linear_convs(module: nn.Module) -> nn.Conv2d:
     for i, unit in enumerate(units[:-1]):
         if not isinstance(unit.relu, nn.Identity):
             raise ValueError(
-                f"unit {i} ({unit.conv.kernel_size[0]}x{unit.conv.kernel_size[1]} conv) is followed by a "
+                f"unit {i} ({unit.conv.kernel_size[0]}×{unit.conv.kernel_size[1]} conv) is followed by a "
                 "ReLU: the chain is not linear, so it is not a single convolution"
             )
     for unit in units:

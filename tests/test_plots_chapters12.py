@@ -18,6 +18,7 @@ from inception_lib.blocks import (  # noqa: E402
     InceptionC,
     InceptionE,
     InceptionThenPool,
+    ParallelReduction,
     Reduction17to8,
     Reduction35to17,
 )
@@ -51,7 +52,7 @@ def test_receptive_fields_one_image_per_panel_with_path_counts():
     assert len(panels) == 2 and all(_labelled(ax) for ax in panels)
     assert fig._suptitle.get_text() == "RF"
     texts = [t.get_text() for t in panels[1].texts]
-    assert "9" in texts and len(texts) == 81  # every pixel annotated; the centre has 9 paths
+    assert "9" in texts and len(texts) == 25  # the 5×5 window annotated (zeros blank); 9 paths to the centre
 
 
 def test_receptive_fields_grid_hides_spare_axes():
@@ -62,11 +63,11 @@ def test_receptive_fields_grid_hides_spare_axes():
         plots.plot_receptive_fields({})
 
 
-def test_kernels_annotate_nonzero_weights():
+def test_kernels_annotate_every_weight_rounded():
     fig = plots.plot_kernels({"Sobel": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])}, title="K")
     (ax,) = [a for a in fig.axes if a.images]
     assert _labelled(ax)
-    assert sorted(t.get_text() for t in ax.texts) == ["-1", "-1", "-2", "1", "1", "2"]
+    assert sorted(t.get_text() for t in ax.texts) == ["-1", "-1", "-2", "0", "0", "0", "1", "1", "2"]
 
 
 def test_singular_values_bars():
@@ -87,6 +88,12 @@ def test_cost_curves_one_line_per_series():
     assert ax.get_legend() is not None
     with pytest.raises(ValueError):
         plots.plot_cost_curves([3, 5], {"x": [1]}, "T", "x", "y")
+
+
+def test_kernel_values_are_rounded_without_negative_zero():
+    fig = plots.plot_kernels({"k": np.array([[1.0000001, -0.001], [0.25, 2.0]])}, digits=2)
+    (ax,) = [a for a in fig.axes if a.images]
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "0.25", "1", "2"]
 
 
 def test_sweep_figure_has_two_labelled_panels():
@@ -137,6 +144,7 @@ def test_inception_a_diagram_reads_its_convolutions():
         (GoogLeNetModule(192, 64, 96, 128, 16, 32, 32, factorized=True), "concat, 256"),
         (Reduction35to17(288), "concat, 768"),
         (Reduction17to8(768), "concat, 1280"),
+        (ParallelReduction(64, 128), "concat, 128"),
     ],
 )
 def test_every_conv_of_a_block_appears_in_its_diagram(module, concat):
@@ -151,9 +159,10 @@ def test_nested_branches_and_chains():
     assert tree.kind == "chain" and root.kind == "branches" and len(root.children) == 4
     split = root.children[1].children[1]  # 1×1 -> [1×3 ‖ 3×1]
     assert split.kind == "branches" and split.out_channels == 768
-    pool_then = module_tree(InceptionThenPool(64, 128))
+    then_pool = InceptionThenPool(64, 128)
+    pool_then = module_tree(then_pool)
     assert [c.kind for c in pool_then.children] == ["box", "branches", "box"]
-    assert "3×3/2 max pool, 128" in diagram_labels(InceptionThenPool(64, 128))
+    assert "3×3/2 max pool, 128" in diagram_labels(then_pool)
     assert "3×3/2 max pool, 288" in diagram_labels(Reduction35to17(288))
 
 

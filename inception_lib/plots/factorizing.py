@@ -31,9 +31,10 @@ def _grid_shape(count: int, ncols: int | None) -> tuple[int, int]:
 
 
 def _format_value(value: float, digits: int) -> str:
-    if float(value).is_integer():
-        return f"{int(value)}"
-    return f"{value:.{digits}f}"
+    rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if rounded.is_integer():
+        return f"{int(rounded)}"
+    return f"{rounded:.{digits}f}"
 
 
 def _heatmaps(
@@ -47,6 +48,7 @@ def _heatmaps(
     symmetric: bool,
     digits: int,
     annotate: bool,
+    skip_zeros: bool,
 ) -> Figure:
     nrows, ncols = _grid_shape(len(panels), ncols)
     fig, axes = new_figure(3.1 * ncols, 3.0 * nrows + 0.4, ncols=ncols, nrows=nrows)
@@ -62,7 +64,7 @@ def _heatmaps(
         if annotate:
             limit = float(np.abs(values).max()) or 1.0
             for (i, j), v in np.ndenumerate(values):
-                if v != 0 or not symmetric:
+                if v != 0 or not skip_zeros:
                     colour = "white" if abs(v) > 0.6 * limit else "black"
                     ax.text(
                         j, i, _format_value(v, digits), ha="center", va="center", fontsize=7, color=colour
@@ -89,7 +91,8 @@ def plot_receptive_fields(
     """Heatmaps of receptive-field maps (``kernels.receptive_field``), one panel per entry.
 
     The colour and the printed number of each input pixel are the number of paths from it to the centre
-    output pixel (sec. 3.1, Figure 1: two 3×3 see the 5×5 window of one 5×5, weighted towards its centre).
+    output pixel; pixels without a path stay blank (sec. 3.1, Figure 1: two 3×3 see the 5×5 window of one
+    5×5, weighted towards its centre).
     """
     return _heatmaps(
         fields,
@@ -102,6 +105,7 @@ def plot_receptive_fields(
         symmetric=False,
         digits=2,
         annotate=annotate,
+        skip_zeros=True,
     )
 
 
@@ -123,6 +127,7 @@ def plot_kernels(
         symmetric=True,
         digits=digits,
         annotate=True,
+        skip_zeros=False,
     )
 
 
