@@ -79,14 +79,24 @@ def test_static_twin_figure():
     assert fig._suptitle is not None and fig._suptitle.get_text()
 
 
+def _pip_target(requirements: list[str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(IPYWIDGETS7)]
+        + requirements,
+        check=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def ipywidgets7_path() -> Path:
+    """ipywidgets 7.7.1 (Colab's version) installed apart from the environment's ipywidgets 8.
+
+    ipywidgets 7 imports ``ipython_genutils``, which ipywidgets 8 environments no longer have.
+    """
     if not (IPYWIDGETS7 / "ipywidgets").is_dir():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(IPYWIDGETS7)]
-            + PIP_IPYWIDGETS7,
-            check=True,
-        )
+        _pip_target(PIP_IPYWIDGETS7)
+    elif not (IPYWIDGETS7 / "ipython_genutils").is_dir():
+        _pip_target(PIP_IPYWIDGETS7[-1:])
     return IPYWIDGETS7
 
 
