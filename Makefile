@@ -36,14 +36,15 @@ $(WHEELS_STAMP): pyproject.toml tools/vendor_assets.py | $(STAMP)
 
 install: $(STAMP) $(IPYW7_STAMP) $(WHEELS_STAMP)
 
-# The book command is `jupyter-book build . -W -n --keep-going` (any warning fails). The JavaScript the
-# pages load (RequireJS, the widget manager) is fetched from npm first; MathJax comes with
-# sphinx-mathjax-offline. A failed build drops Sphinx's cache so that the next build re-reads every page
-# (and reports the warnings again); a successful one leaves _build/html/.build-ok for the tests.
+# The book command is `jupyter-book build . -W -n --keep-going` (any warning fails), with `--all`: every
+# build re-reads every page, so a warning cannot hide in Sphinx's cache and changed static files are
+# copied (an incremental build with no changed page skips both). The JavaScript the pages load (RequireJS,
+# the widget manager) is fetched from npm first; MathJax comes with sphinx-mathjax-offline. A successful
+# build leaves _build/html/.build-ok, which tells the tests that the site is current.
 book: $(STAMP)
 	$(BIN)/python tools/vendor_assets.py js
 	rm -f _build/html/.build-ok
-	$(BIN)/jupyter-book build . -W -n --keep-going || { rm -rf _build/.doctrees; exit 1; }
+	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	touch _build/html/.build-ok
 
 test: install book

@@ -21,7 +21,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -49,8 +49,17 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site silently, remembering every request it could not answer (the browser fetches some
+    files, such as the favicon, without telling Playwright)."""
+
+    errors: list[str] = []
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if str(code).isdigit() and int(code) >= 400:
+            self.errors.append(f"{self.path} (HTTP {code})")
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +69,7 @@ def site() -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(site: Path):
+    QuietHandler.errors.clear()
     handler = functools.partial(QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -141,6 +151,32 @@ def load_images(page: Page) -> list[str]:
     )
 
 
+def broken_style_urls(page: Page, site: Path, base_url: str) -> list[str]:
+    """Files named by url(...) in the page's <style> elements that the site does not have. The widget
+    manager injects its CSS that way, with font files the browser may or may not request, so a missing
+    file would not always show up as a failed request."""
+    urls = page.evaluate(
+        """() => {
+            const urls = new Set();
+            for (const style of document.querySelectorAll('style')) {
+                const css = style.textContent.replace(/\\/\\*[\\s\\S]*?\\*\\//g, '');  // drop comments
+                for (const m of css.matchAll(/url\\(\\s*['"]?([^'")]+)['"]?\\s*\\)/g)) {
+                    if (m[1].startsWith('data:') || m[1].startsWith('#')) continue;
+                    urls.add(new URL(m[1], document.baseURI).href);
+                }
+            }
+            return Array.from(urls);
+        }"""
+    )
+    bad = []
+    for url in urls:
+        if not url.startswith(base_url):
+            bad.append(f"{url} (another host)")
+        elif not (site / unquote(urlsplit(url).path).lstrip("/")).is_file():
+            bad.append(f"{url} (no such file)")
+    return bad
+
+
 def stored_widget_views(page: Page) -> list[str]:
     """Model ids of the widget views stored on the page whose model is in the page's widget state."""
     states = page.eval_on_selector_all(f'script[type="{WIDGET_STATE}"]', "els => els.map(e => e.textContent)")
@@ -160,7 +196,8 @@ def expected_colab_url(docname: str) -> str:
 
 
 @pytest.mark.parametrize("docname", DOCNAMES)
-def test_page_renders_offline(browser: BrowserContext, base_url: str, docname: str) -> None:
+def test_page_renders_offline(browser: BrowserContext, site: Path, base_url: str, docname: str) -> None:
+    QuietHandler.errors.clear()
     rec = visit(browser, f"{base_url}{docname}.html")
     page = rec.page
     try:
@@ -191,6 +228,8 @@ def test_page_renders_offline(browser: BrowserContext, base_url: str, docname: s
 
         broken = load_images(page)
         assert not broken, f"images that did not load: {broken}"
+        broken = broken_style_urls(page, site, base_url)
+        assert not broken, f"files named in the page's styles that do not load: {broken}"
 
         if (book_site.ROOT / f"{docname}.ipynb").exists():
             colab = page.locator('a[href^="https://colab.research.google.com/"]')
@@ -209,9 +248,11 @@ def test_page_renders_offline(browser: BrowserContext, base_url: str, docname: s
         assert not outside, f"requests to other hosts: {outside}"
     finally:
         page.close()
+    assert not QuietHandler.errors, f"the server could not answer: {QuietHandler.errors}"
 
 
 def test_search_finds_results(browser: BrowserContext, base_url: str) -> None:
+    QuietHandler.errors.clear()
     rec = visit(browser, f"{base_url}search.html?q=factorization")
     page = rec.page
     try:
@@ -224,3 +265,4 @@ def test_search_finds_results(browser: BrowserContext, base_url: str) -> None:
         assert not rec.failed_requests, f"failed requests: {rec.failed_requests}"
     finally:
         page.close()
+    assert not QuietHandler.errors, f"the server could not answer: {QuietHandler.errors}"

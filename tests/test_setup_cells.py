@@ -86,8 +86,9 @@ def test_first_code_cell_is_the_setup_cell(name: str) -> None:
     cells = code_cells(nb)
     assert cells, f"{name}: no code cell"
     setup = cells[0]
-    expected = SETUP_TEMPLATE.format(spec=repository_spec())
-    assert setup.source.startswith(expected), (
+    expected = SETUP_TEMPLATE.format(spec=repository_spec()).rstrip("\n")
+    source = setup.source + "\n"
+    assert source.startswith(expected + "\n"), (
         f"{name}: the first code cell is not the standard setup cell (installing from {repository_spec()}).\n"
         f"--- expected to start with ---\n{expected}\n--- found ---\n{setup.source[: len(expected) + 200]}"
     )

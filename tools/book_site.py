@@ -2,9 +2,10 @@
 
     python tools/book_site.py build    fetch the vendored JavaScript, then build the book (`make book`)
 
-`make book` builds with ``jupyter-book build . -W -n --keep-going`` and, only when that succeeds, touches
-``_build/html/.build-ok``. The tests that read the built site (tests/test_book.py, tests/test_browser.py)
-call :func:`ensure_built`, which builds nothing when that stamp is newer than every source of the book.
+`make book` builds with ``jupyter-book build . -W -n --keep-going --all`` and, only when that succeeds,
+touches ``_build/html/.build-ok``. The tests that read the built site (tests/test_book.py,
+tests/test_browser.py) call :func:`ensure_built`, which builds nothing when that stamp is newer than every
+source of the book.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 STAMP = HTML / ".build-ok"
-BUILD_COMMAND = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+# `--all`: re-read every page (no warning hides in Sphinx's cache) and copy changed static files.
+BUILD_COMMAND = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going", "--all"]
 
 
 def load_yaml(name: str) -> dict:

@@ -3,11 +3,16 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  // 1. The widget manager loads its Font Awesome files relative to where RequireJS thinks the manager
-  //    lives (by default, the page's own folder). Point RequireJS at the copy in _static/vendor.
+  // 1. Each AMD module bundled in embed-amd.js loads its Font Awesome files relative to where RequireJS
+  //    thinks that module lives (by default, under the page's own folder), and whichever module gets there
+  //    first wins. Place every one of them in _static/vendor/html-manager, where the font files are.
   if (script && window.requirejs) {
-    var vendor = new URL("vendor/html-manager", script.src).href;
-    window.requirejs.config({ paths: { "@jupyter-widgets/html-manager/dist": vendor } });
+    var vendor = new URL("vendor/html-manager/", script.src).href;
+    var paths = { "@jupyter-widgets/html-manager/dist": vendor.replace(/\/$/, "") };
+    ["base", "base7", "controls", "controls7", "html-manager"].forEach(function (name) {
+      paths["@jupyter-widgets/" + name] = vendor + name;
+    });
+    window.requirejs.config({ paths: paths });
   }
   // 2. ipywidgets 8 typesets widget labels through MathJax 2's API (MathJax.Hub.Queue); the book loads
   //    MathJax 3. Translate the call once MathJax 3 has loaded (deferred scripts run before this event).
