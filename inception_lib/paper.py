@@ -36,6 +36,7 @@ __all__ = [
     "stage_of",
     "StageTotal",
     "stage_totals",
+    "format_size",
 ]
 
 
@@ -221,6 +222,23 @@ class Table1Comparison:
     @property
     def matches(self) -> bool:
         return self.same_layer and self.same_input
+
+    @property
+    def table_label(self) -> str:
+        """Table 1's type and patch size/stride ('conv 3×3/2'); '' for a block Table 1 lacks."""
+        return "" if self.table_row is None else f"{self.table_row.type} {self.table_row.patch}"
+
+    @property
+    def table_input(self) -> str:
+        """Table 1's input size as printed ('299×299×3'); '' for a block Table 1 lacks."""
+        return "" if self.table_row is None else format_size(self.table_row.input_size)
+
+
+def format_size(shape: Sequence[int]) -> str:
+    """A size written the way Table 1 writes it: (35, 35, 288) -> '35×35×288' (order kept as given)."""
+    if len(shape) == 0:
+        raise ValueError("format_size needs at least one dimension")
+    return "×".join(str(int(s)) for s in shape)
 
 
 def _hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:

@@ -14,6 +14,7 @@ from inception_lib.paper import (
     TABLE1_RELEASED,
     TABLE3,
     compare_with_table1,
+    format_size,
     stage_of,
     stage_totals,
 )
@@ -72,7 +73,10 @@ def test_released_network_against_table1(trace):
     assert by_index[6].blocks == () and by_index[6].released_input is None
     assert by_index[7].same_layer and by_index[7].released_input == (35, 35, 192)
     assert by_index[8].released_layer == "Figure 6 module (n=7) ×4" and by_index[8].same_input
+    assert (by_index[0].table_label, by_index[0].table_input) == ("conv 3×3/2", "299×299×3")
+    assert by_index[7].table_label == "3×Inception as in figure 5"
     extra = [r.blocks[0] for r in rows if r.table_row is None]
+    assert all(r.table_label == r.table_input == "" for r in rows if r.table_row is None)
     assert extra == ["mixed_6a", "aux", "mixed_7a", "dropout"]
     assert all(r.note for r in rows if not r.matches)
 
@@ -118,3 +122,10 @@ def test_stage_totals_on_a_small_fake_trace():
         ("stem", ("conv_1a_3x3", "conv_2a_3x3"), 4, 6),
         ("head", ("fc",), 5, 7),
     ]
+
+
+def test_format_size_writes_sizes_like_table1():
+    assert format_size((35, 35, 288)) == "35×35×288"
+    assert format_size((1000,)) == "1000"
+    with pytest.raises(ValueError):
+        format_size(())
