@@ -12,13 +12,13 @@ from inception_lib.representation import (
     build_strategies,
     linear_reconstruction_error,
     make_inputs,
-    strategy_inputs,
     measure_strategies,
     pca_reconstruction_error,
     plain_conv_strategies,
     reduction_steps,
     representation_trace,
     smallest_representation,
+    strategy_inputs,
 )
 
 
