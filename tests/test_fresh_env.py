@@ -8,8 +8,8 @@ must install `inception_lib` (from a copy of the checkout, via $INCEPTION_LIB_PI
 needs, without touching torch. A check cell appended to the chapter reports which torch it ended up with.
 
 Offline and fast: pip in the kernel installs only from the wheelhouse that `make test` prepares
-(tools/vendor_assets.py wheels -> .venv/wheelhouse); PIP_NO_INDEX is set. The kernel runs on the CPU with
-TQDM_DISABLE=1 and INCEPTION_BOOK_QUICK=1.
+(tools/vendor_assets.py wheels -> .venv/wheelhouse); PIP_NO_INDEX is set. The kernel sees no GPU
+(CUDA_VISIBLE_DEVICES is empty), so each chapter takes its CPU path, the one nbval checks; TQDM_DISABLE=1.
 """
 
 from __future__ import annotations
@@ -180,7 +180,6 @@ class FreshEnv:
             PIP_DISABLE_PIP_VERSION_CHECK="1",
             PIP_NO_INPUT="1",
             TQDM_DISABLE="1",
-            INCEPTION_BOOK_QUICK="1",
             CUDA_VISIBLE_DEVICES="",
             MPLBACKEND="module://matplotlib_inline.backend_inline",
         )
