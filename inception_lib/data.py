@@ -1,0 +1,412 @@
+"""Data for training: a generated offline dataset, Imagenette and CIFAR-10, and deterministic augmentation.
+
+``SyntheticShapes`` draws its images in code (no download): ten classes of shapes and gratings at a random
+position, scale and colour with noise, so that only spatial structure tells the classes apart (the mean
+colour or the colour histogram of an image says almost nothing about its class). Sample ``i`` is a pure
+function of ``(seed, split, i)`` and can be drawn at any resolution.
+
+Real data comes through torchvision (``Imagenette``, ``CIFAR10``), downloaded only when asked.
+
+Images are scaled to [-1, 1], Google's convention for its Inception checkpoints (TF-slim's
+``inception_preprocessing``), rather than ImageNet mean/std normalisation.
+
+Augmentation (random crop and horizontal flip) is a pure function of ``(seed, epoch, index)``: the sampler
+hands the dataset ``(index, epoch)`` keys, so a resumed run sees exactly the batches an uninterrupted run
+would, whichever process or worker draws them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+__all__ = [
+    "DATASETS",
+    "SYNTHETIC_CLASSES",
+    "SyntheticShapes",
+    "DatasetNotFoundError",
+    "sample_seed",
+    "to_unit_range",
+    "AugmentedView",
+    "EpochBatchSampler",
+    "DataBundle",
+    "build_datasets",
+    "imagenette_variant",
+]
+
+DATASETS = ("synthetic", "imagenette", "cifar10")
+SYNTHETIC_CLASSES = (
+    "disk",
+    "square",
+    "triangle",
+    "plus",
+    "cross",
+    "ring",
+    "frame",
+    "horizontal stripes",
+    "vertical stripes",
+    "checkerboard",
+)
+CROP_FRACTION = 0.875  # resize to size / 0.875, then crop `size` (ImageNet's usual 256 -> 224 ratio)
+_SPLITS = {"train": 0, "val": 1}
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A real dataset is not on disk and downloading was not requested."""
+
+
+def sample_seed(*parts: int) -> int:
+    """A well-mixed 63-bit seed from integers (e.g. seed, split, index): a pure function of its inputs."""
+    state = np.random.SeedSequence([int(p) & 0xFFFFFFFF for p in parts] + [len(parts)]).generate_state(2)
+    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
+
+
+def to_unit_range(image: torch.Tensor) -> torch.Tensor:
+    """Map pixel values from [0, 1] to [-1, 1] (Google's Inception input convention)."""
+    return image * 2.0 - 1.0
+
+
+# --------------------------------------------------------------------------------------------------------
+# The generated dataset
+
+
+def _signed_distance(kind: int, x: np.ndarray, y: np.ndarray, r: float, freq: float) -> np.ndarray:
+    """Signed distance (< 0 inside) of shape ``kind`` of radius ``r`` at the origin, on coordinates (x, y)."""
+    ax, ay = np.abs(x), np.abs(y)
+    if kind == 0:  # disk
+        return np.sqrt(x * x + y * y) - r
+    if kind == 1:  # square
+        return np.maximum(ax, ay) - 0.85 * r
+    if kind == 2:  # triangle, apex up (y grows downwards); edges at distance r/2 from the centre
+        px, py = x / r, y / r
+        d = np.maximum(py, np.maximum(-0.866 * px - 0.5 * py, 0.866 * px - 0.5 * py))
+        return (d - 0.5) * r
+    if kind in (3, 4):  # plus; cross = plus turned by 45°
+        if kind == 4:
+            x, y = (x + y) * 0.7071, (x - y) * 0.7071
+            ax, ay = np.abs(x), np.abs(y)
+        w = 0.28 * r
+        return np.minimum(np.maximum(ax - r, ay - w), np.maximum(ay - r, ax - w))
+    if kind == 5:  # ring
+        return np.abs(np.sqrt(x * x + y * y) - 0.75 * r) - 0.22 * r
+    if kind == 6:  # frame (hollow square)
+        return np.abs(np.maximum(ax, ay) - 0.7 * r) - 0.18 * r
+    # gratings inside a square patch: stripes across y, across x, or a checkerboard
+    patch = np.maximum(ax, ay) - 0.85 * r
+    w = 2 * math.pi * freq
+    if kind == 7:
+        wave = np.sin(w * y)
+    elif kind == 8:
+        wave = np.sin(w * x)
+    else:
+        wave = np.sin(w * x) * np.sin(w * y)
+    return np.maximum(patch, -wave / w)  # -wave/w ≈ signed distance to the stripe edges near them
+
+
+def render_shape(label: int, image_size: int, rng: np.random.Generator, noise: float = 0.08) -> np.ndarray:
+    """Draw one image of class ``label`` (3 × S × S float32, values in [0, 1]) from the random stream ``rng``.
+
+    Random: centre, radius, stripe frequency, foreground and background colour, a background brightness
+    gradient and Gaussian pixel noise. Edges are anti-aliased over one pixel, so any resolution works.
+    NumPy rather than torch: single-threaded, so drawing many small images costs no thread hand-offs.
+    """
+    s = image_size
+    r = rng.uniform(0.35, 0.7)
+    cx, cy = rng.uniform(-(1 - r), 1 - r, 2)
+    freq = 1.0 / (r * rng.uniform(0.4, 0.55))  # 3.5 to 5 stripe periods across the patch
+    background = rng.uniform(0.0, 1.0, 3)
+    foreground = np.remainder(background + rng.uniform(0.3, 0.7, 3), 1.0)
+    tilt = rng.uniform(-0.15, 0.15, 2)
+    coords = (np.arange(s) + 0.5) * (2.0 / s) - 1.0
+    y, x = np.meshgrid(coords, coords, indexing="ij")
+    mask = np.clip(0.5 - _signed_distance(label, x - cx, y - cy, r, freq) * (s / 2.0), 0.0, 1.0)
+    shade = 1.0 + tilt[0] * x + tilt[1] * y
+    image = background[:, None, None] * shade + mask * (foreground - background)[:, None, None]
+    image += noise * rng.standard_normal((3, s, s))
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
+
+
+class SyntheticShapes(Dataset):
+    """Ten classes of shapes and gratings drawn in code (no download); see :data:`SYNTHETIC_CLASSES`.
+
+    Sample ``i`` of ``split`` is a pure function of ``(seed, split, i)``: label ``i % 10`` (balanced
+    classes), everything else drawn from a generator seeded with :func:`sample_seed`. Every class is
+    unchanged by a horizontal flip, so flipping is a valid augmentation. Returns ``(image, label)`` with
+    the image 3 × S × S in [-1, 1].
+
+    Args:
+        length: number of samples.
+        image_size: S, any size (the classes stay distinguishable from about 32 px up).
+        seed: the dataset's seed.
+        split: "train" or "val" (independent streams).
+        noise: standard deviation of the Gaussian pixel noise, on the [0, 1] scale.
+    """
+
+    classes = SYNTHETIC_CLASSES
+
+    def __init__(
+        self,
+        length: int = 2000,
+        image_size: int = 75,
+        seed: int = 0,
+        split: str = "train",
+        noise: float = 0.08,
+    ) -> None:
+        if length < 1:
+            raise ValueError(f"length must be >= 1, got {length!r}")
+        if image_size < 8:
+            raise ValueError(f"image_size must be >= 8, got {image_size!r}")
+        if split not in _SPLITS:
+            raise ValueError(f"split must be one of {tuple(_SPLITS)}, got {split!r}")
+        self.length, self.image_size, self.seed, self.split, self.noise = (
+            length,
+            image_size,
+            seed,
+            split,
+            noise,
+        )
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        if not -self.length <= index < self.length:
+            raise IndexError(f"index {index} out of range for {self.length} samples")
+        index %= self.length
+        label = index % self.num_classes
+        rng = np.random.default_rng(sample_seed(self.seed, _SPLITS[self.split], index))
+        image = torch.from_numpy(render_shape(label, self.image_size, rng, self.noise))
+        return to_unit_range(image), label
+
+
+# --------------------------------------------------------------------------------------------------------
+# Deterministic augmentation and sampling
+
+
+def _random_crop_flip(
+    image: torch.Tensor, size: int, rng: np.random.Generator, pad: int = 0, flip: bool = True
+) -> torch.Tensor:
+    """Reflection-pad by ``pad``, crop ``size`` × ``size`` at random, flip left-right half the time."""
+    array = image.numpy()
+    if pad:
+        array = np.pad(array, ((0, 0), (pad, pad), (pad, pad)), mode="reflect")
+    h, w = array.shape[-2:]
+    top = int(rng.integers(0, h - size + 1))
+    left = int(rng.integers(0, w - size + 1))
+    out = array[..., top : top + size, left : left + size]
+    if flip and rng.random() < 0.5:
+        out = out[..., ::-1]
+    return torch.from_numpy(np.ascontiguousarray(out))
+
+
+class AugmentedView(Dataset):
+    """Training view of a dataset: random crop + horizontal flip, a pure function of (seed, epoch, index).
+
+    Indexed by ``(index, epoch)`` keys (from :class:`EpochBatchSampler`); a plain int means epoch 0.
+    ``pad`` pixels of reflection padding are added before cropping ``image_size`` (used for the synthetic
+    data, already at the final size); real images arrive larger than ``image_size`` and are cropped.
+    """
+
+    def __init__(
+        self, base: Dataset, image_size: int, seed: int = 0, pad: int = 0, flip: bool = True
+    ) -> None:
+        self.base, self.image_size, self.seed, self.pad, self.flip = base, image_size, seed, pad, flip
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, int]:
+        index, epoch = (key, 0) if isinstance(key, int) else (int(key[0]), int(key[1]))
+        image, label = self.base[index]
+        rng = np.random.default_rng(sample_seed(self.seed, 1000 + epoch, index))
+        return _random_crop_flip(image, self.image_size, rng, self.pad, self.flip), int(label)
+
+
+class EpochBatchSampler(Sampler[list[tuple[int, int]]]):
+    """Batches of ``(index, epoch)`` keys in an order that depends only on (seed, epoch).
+
+    Every epoch shuffles all indices with a generator seeded by (seed, epoch) and keeps
+    ``steps_per_epoch = len // global_batch`` full global batches (the rest is dropped). Process ``rank``
+    of ``world_size`` takes positions rank, rank + world_size, ... of each global batch, so the union of
+    what the processes see at a step is exactly the batch a single process would see. ``set_epoch(e,
+    start_batch=b)`` skips the first b batches (resuming mid-epoch). ``shuffle=False`` keeps the order and
+    the last partial batch (for evaluation).
+    """
+
+    def __init__(
+        self,
+        num_samples: int,
+        global_batch_size: int,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        shuffle: bool = True,
+    ) -> None:
+        if global_batch_size < 1 or global_batch_size % world_size:
+            raise ValueError(
+                f"global batch size {global_batch_size} must be >= 1 and divisible by the number of "
+                f"processes {world_size}"
+            )
+        if shuffle and num_samples < global_batch_size:
+            raise ValueError(
+                f"the dataset has {num_samples} samples, fewer than one global batch of {global_batch_size}"
+            )
+        self.num_samples, self.global_batch_size, self.seed = num_samples, global_batch_size, seed
+        self.rank, self.world_size, self.shuffle = rank, world_size, shuffle
+        self.epoch, self.start_batch = 0, 0
+
+    @property
+    def local_batch_size(self) -> int:
+        return self.global_batch_size // self.world_size
+
+    @property
+    def steps_per_epoch(self) -> int:
+        if self.shuffle:
+            return self.num_samples // self.global_batch_size
+        return math.ceil(self.num_samples / self.global_batch_size)
+
+    def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
+        self.epoch, self.start_batch = epoch, start_batch
+
+    def global_order(self, epoch: int) -> list[int]:
+        """All sample indices of ``epoch`` in the order they are consumed (before splitting by rank)."""
+        if not self.shuffle:
+            return list(range(self.num_samples))
+        gen = torch.Generator().manual_seed(sample_seed(self.seed, 2000 + epoch))
+        return torch.randperm(self.num_samples, generator=gen).tolist()
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        order = self.global_order(self.epoch)
+        g = self.global_batch_size
+        for b in range(self.start_batch, self.steps_per_epoch):
+            chunk = order[b * g : (b + 1) * g]
+            yield [(i, self.epoch) for i in chunk[self.rank :: self.world_size]]
+
+    def __len__(self) -> int:
+        return self.steps_per_epoch - self.start_batch
+
+
+# --------------------------------------------------------------------------------------------------------
+# Building datasets
+
+
+@dataclass
+class DataBundle:
+    """Training and validation views of one dataset, with its class names."""
+
+    name: str
+    train: Dataset
+    val: Dataset
+    classes: tuple[str, ...]
+    image_size: int
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+def imagenette_variant(image_size: int, root: str | Path) -> str:
+    """Which Imagenette download to use: "160px" for images up to 160 px, else "320px"; a copy already on
+    disk wins if it is large enough."""
+    root = Path(root)
+    candidates = ["160px", "320px"] if image_size <= 160 else ["320px"]
+    for variant in candidates:
+        if (root / f"imagenette2-{variant[:-2]}").exists():
+            return variant
+    return candidates[0]
+
+
+def _pil_pipeline(load_size: int, image_size: int, train: bool):
+    from torchvision import transforms as T
+
+    steps = [T.Resize(load_size), T.ToTensor(), T.Lambda(to_unit_range)]
+    if not train:
+        steps.insert(1, T.CenterCrop(image_size))
+    return T.Compose(steps)
+
+
+def _missing(name: str, folder: Path, size_hint: str) -> DatasetNotFoundError:
+    return DatasetNotFoundError(
+        f"{name} was not found in {folder}. Pass download=True (CLI: --download) to fetch it ({size_hint}), "
+        f"point data_dir (--data-dir) at a folder that holds it, or train offline on the generated dataset "
+        f"with dataset='synthetic' (--dataset synthetic)."
+    )
+
+
+def build_datasets(
+    name: str,
+    image_size: int,
+    data_dir: str | Path = "data",
+    download: bool = False,
+    seed: int = 0,
+    synthetic_train_size: int = 2000,
+    synthetic_val_size: int = 500,
+) -> DataBundle:
+    """Training (augmented) and validation (centre-cropped) datasets for ``name`` in :data:`DATASETS`.
+
+    ``synthetic`` is generated at ``image_size``; training adds reflection padding of size/8 before the
+    random crop. ``imagenette`` and ``cifar10`` are read with torchvision from ``data_dir`` (downloaded
+    there only if ``download``), resized so the shorter side is size / 0.875, then randomly cropped and
+    flipped (training) or centre-cropped (validation). A missing dataset raises
+    :class:`DatasetNotFoundError` naming the folder and the offline alternative.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
+    if image_size < 8:
+        raise ValueError(f"image_size must be >= 8, got {image_size!r}")
+    if name == "synthetic":
+        train = SyntheticShapes(synthetic_train_size, image_size, seed, "train")
+        val = SyntheticShapes(synthetic_val_size, image_size, seed, "val")
+        pad = max(1, image_size // 8)
+        return DataBundle(
+            name, AugmentedView(train, image_size, seed, pad=pad), val, SYNTHETIC_CLASSES, image_size
+        )
+
+    from torchvision import datasets as tvd
+
+    root = Path(data_dir).expanduser()
+    load_size = max(image_size, round(image_size / CROP_FRACTION))
+    if name == "imagenette":
+        variant = imagenette_variant(image_size, root)
+        folder = root / f"imagenette2-{variant[:-2]}"
+        if not download and not folder.exists():
+            size_hint = "about 0.1 GB" if variant == "160px" else "about 0.3 GB"
+            raise _missing(f"Imagenette ({variant})", folder.resolve(), size_hint)
+        if download:
+            root.mkdir(parents=True, exist_ok=True)
+        train_base = tvd.Imagenette(
+            str(root),
+            "train",
+            variant,
+            download=download,
+            transform=_pil_pipeline(load_size, image_size, True),
+        )
+        val_base = tvd.Imagenette(
+            str(root), "val", variant, download=False, transform=_pil_pipeline(load_size, image_size, False)
+        )
+        classes = tuple(str(c[0]) for c in train_base.classes)
+    else:
+        folder = root / "cifar-10-batches-py"
+        if not download and not folder.exists():
+            raise _missing("CIFAR-10", folder.resolve(), "about 0.17 GB")
+        if download:
+            root.mkdir(parents=True, exist_ok=True)
+        try:
+            train_base = tvd.CIFAR10(
+                str(root), True, transform=_pil_pipeline(load_size, image_size, True), download=download
+            )
+            val_base = tvd.CIFAR10(str(root), False, transform=_pil_pipeline(load_size, image_size, False))
+        except RuntimeError as err:  # present but incomplete or corrupt
+            raise _missing("CIFAR-10", folder.resolve(), "about 0.17 GB") from err
+        classes = tuple(train_base.classes)
+    return DataBundle(name, AugmentedView(train_base, image_size, seed), val_base, classes, image_size)

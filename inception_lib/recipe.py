@@ -1,0 +1,455 @@
+"""The Inception-v3 training recipe (paper sec. 7 and 8), and the parts the paper leaves to the code.
+
+Paper, sec. 8: RMSProp with decay 0.9 and epsilon 1.0; learning rate 0.045, multiplied by 0.94 every two
+epochs; gradient clipping with threshold 2.0; evaluation with a running average of the parameters.
+Sec. 7: label smoothing with epsilon 0.1 and a uniform prior.
+
+Not in the paper, filled in from Google's TensorFlow reference code (TF-slim / ``inception`` model):
+RMSProp momentum 0.9, auxiliary-loss weight 0.4 (main head 1.0), weight decay 4e-5 on the convolution and
+fully connected weights, moving-average decay 0.9999.
+
+Everything here is plain PyTorch and independent of the network, so each piece can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "PAPER_RECIPE",
+    "smooth_targets",
+    "label_smoothing_loss",
+    "smoothed_true_class_probability",
+    "optimal_logit_gap",
+    "confidence_stats",
+    "TFRMSprop",
+    "weight_decay_groups",
+    "inception_lr",
+    "staircase_lr_lambda",
+    "clip_gradients",
+    "ModelEMA",
+    "rmsprop_step_multiplier",
+    "first_step_sizes",
+    "optimizer_race",
+]
+
+# The recipe in one place: paper sec. 7-8, plus the TF reference code where the paper is silent.
+PAPER_RECIPE: dict[str, float] = {
+    "lr": 0.045,  # paper sec. 8
+    "lr_decay": 0.94,  # every two epochs, paper sec. 8
+    "epochs_per_decay": 2.0,
+    "rmsprop_decay": 0.9,  # paper sec. 8
+    "rmsprop_eps": 1.0,  # paper sec. 8 (TF's epsilon: inside the square root)
+    "rmsprop_momentum": 0.9,  # TF reference code
+    "clip_grad_norm": 2.0,  # paper sec. 8 ("gradient clipping with threshold 2.0")
+    "label_smoothing": 0.1,  # paper sec. 7
+    "aux_weight": 0.4,  # TF reference code (the paper gives no weight)
+    "weight_decay": 4e-5,  # TF reference code
+    "ema_decay": 0.9999,  # TF reference code (the paper: "a running average of the parameters")
+    "batch_size_per_replica": 32,  # paper sec. 8: 50 replicas
+    "epochs": 100,  # paper sec. 8
+}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Label smoothing (sec. 7)
+
+
+def _check_eps(eps: float) -> None:
+    if not 0.0 <= eps < 1.0:
+        raise ValueError(f"label smoothing eps must be in [0, 1), got {eps!r}")
+
+
+def smooth_targets(labels: torch.Tensor, num_classes: int, eps: float = 0.1) -> torch.Tensor:
+    """The smoothed target distribution of sec. 7: q'(k) = (1 − ε)·δ(k, y) + ε/K, one row per label.
+
+    With e = ε/K this is the study note's form: the true class gets 1 − (K − 1)·e, every other class e.
+    For K = 1000 and ε = 0.1 the true class keeps 0.9001, not 0.9 (the uniform share also lands on it).
+    """
+    _check_eps(eps)
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
+    labels = torch.as_tensor(labels)
+    if labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes}), got values {labels.min()}..{labels.max()}")
+    one_hot = F.one_hot(labels.long(), num_classes).float()
+    return one_hot * (1.0 - eps) + eps / num_classes
+
+
+def label_smoothing_loss(logits: torch.Tensor, labels: torch.Tensor, eps: float = 0.1) -> torch.Tensor:
+    """Cross-entropy against the smoothed targets of :func:`smooth_targets`, averaged over the batch.
+
+    Equal to ``torch.nn.functional.cross_entropy(logits, labels, label_smoothing=eps)``; written out here
+    so the book can show the formula: H(q', p) = (1 − ε)·H(q, p) + ε·H(u, p) (sec. 7).
+    """
+    if logits.dim() != 2:
+        raise ValueError(f"logits must be (N, K), got shape {tuple(logits.shape)}")
+    targets = smooth_targets(labels.to(logits.device), logits.shape[1], eps).to(logits.dtype)
+    return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+def smoothed_true_class_probability(num_classes: int, eps: float = 0.1) -> float:
+    """What the true class keeps after smoothing: 1 − ε + ε/K (0.9001 for K = 1000, ε = 0.1)."""
+    _check_eps(eps)
+    return 1.0 - eps + eps / num_classes
+
+
+def optimal_logit_gap(num_classes: int, eps: float = 0.1) -> float:
+    """The gap between the true-class logit and the others at which the smoothed loss is smallest.
+
+    Softmax matches q' exactly when z_y − z_k = log(q'(y) / q'(k)) = log(1 + K(1 − ε)/ε); without
+    smoothing (ε = 0) there is no minimum and the gap grows for ever (paper sec. 7, "the largest logit
+    becomes much larger than all others"). Returns ``inf`` for ε = 0.
+    """
+    _check_eps(eps)
+    if eps == 0.0:
+        return math.inf
+    return math.log1p(num_classes * (1.0 - eps) / eps)
+
+
+def confidence_stats(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """How confident a classifier is and how right: the numbers behind "label smoothing makes the model
+    less confident" (sec. 7; Müller et al. 2019).
+
+    ``confidence``: mean probability of the top class; ``accuracy``: fraction whose top class is right;
+    ``logit_gap``: mean of (largest logit − mean of the other logits), which label smoothing pulls towards
+    :func:`optimal_logit_gap` while plain cross-entropy lets it grow; ``max_logit``: mean largest logit.
+    """
+    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"expected logits (N, K) and labels (N,), got {tuple(logits.shape)}, {tuple(labels.shape)}"
+        )
+    logits = logits.double()
+    top, pred = logits.max(dim=1)
+    others = (logits.sum(dim=1) - top) / (logits.shape[1] - 1)
+    return {
+        "confidence": float(torch.softmax(logits, dim=1).max(dim=1).values.mean()),
+        "accuracy": float((pred == labels).double().mean()),
+        "logit_gap": float((top - others).mean()),
+        "max_logit": float(top.mean()),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# RMSProp as TensorFlow defines it (sec. 8)
+
+
+class TFRMSprop(torch.optim.Optimizer):
+    """RMSProp with TensorFlow's conventions, the optimizer the paper's numbers come from (sec. 8).
+
+    For every parameter p with gradient g (plus ``weight_decay``·p, i.e. L2 regularisation added to the
+    gradient, as TF-slim's ``l2_regularizer`` does through the loss)::
+
+        ms  = ρ·ms + (1 − ρ)·g²              ms starts at ``initial_mean_square`` (TF: ones)
+        mom = μ·mom + lr·g / sqrt(ms + ε)    ε INSIDE the square root
+        p   = p − mom
+
+    ``torch.optim.RMSprop(alpha=ρ, eps=ε, momentum=μ)`` is a different optimizer: it divides by
+    sqrt(v) + ε, starts v at zero and keeps lr outside the momentum buffer. With ε = 1.0 the two differ
+    for every gradient (see :func:`rmsprop_step_multiplier`).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (paper: 0.045).
+        decay: ρ, the mean-square decay (paper: 0.9).
+        momentum: μ (TF reference code: 0.9).
+        eps: ε, inside the square root (paper: 1.0).
+        weight_decay: L2 coefficient added to the gradient (TF reference code: 4e-5 on weights only; use
+            :func:`weight_decay_groups` to leave BatchNorm and biases out).
+        initial_mean_square: the value ms starts from (TF: 1.0).
+        foreach: use the multi-tensor kernels (faster on GPU; same arithmetic). ``None``: on for CUDA.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[torch.Tensor] | Iterable[dict],
+        lr: float = 0.045,
+        decay: float = 0.9,
+        momentum: float = 0.9,
+        eps: float = 1.0,
+        weight_decay: float = 0.0,
+        initial_mean_square: float = 1.0,
+        foreach: bool | None = None,
+    ) -> None:
+        if not lr > 0.0:
+            raise ValueError(f"lr must be positive, got {lr!r}")
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"decay must be in [0, 1), got {decay!r}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        if not eps > 0.0:
+            raise ValueError(f"eps must be positive, got {eps!r}")
+        if weight_decay < 0.0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        if initial_mean_square < 0.0:
+            raise ValueError(f"initial_mean_square must be >= 0, got {initial_mean_square!r}")
+        defaults = dict(
+            lr=lr,
+            decay=decay,
+            momentum=momentum,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_mean_square=initial_mean_square,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params, grads, mean_squares, moms = [], [], [], []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError("TFRMSprop does not support sparse gradients")
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["mean_square"] = torch.full_like(
+                        p, group["initial_mean_square"], memory_format=torch.preserve_format
+                    )
+                    state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["step"] += 1
+                params.append(p)
+                grads.append(p.grad)
+                mean_squares.append(state["mean_square"])
+                moms.append(state["momentum_buffer"])
+            if not params:
+                continue
+            foreach = group["foreach"]
+            if foreach is None:
+                foreach = all(p.is_cuda for p in params)
+            (self._step_foreach if foreach else self._step_loop)(group, params, grads, mean_squares, moms)
+        return loss
+
+    @staticmethod
+    def _step_loop(group: dict, params: list, grads: list, mean_squares: list, moms: list) -> None:
+        rho, mu, eps = group["decay"], group["momentum"], group["eps"]
+        lr, wd = group["lr"], group["weight_decay"]
+        for p, g, ms, mom in zip(params, grads, mean_squares, moms, strict=True):
+            if wd:
+                g = g.add(p, alpha=wd)
+            ms.mul_(rho).addcmul_(g, g, value=1.0 - rho)
+            mom.mul_(mu).addcdiv_(g, ms.add(eps).sqrt_(), value=lr)
+            p.sub_(mom)
+
+    @staticmethod
+    def _step_foreach(group: dict, params: list, grads: list, mean_squares: list, moms: list) -> None:
+        rho, mu, eps = group["decay"], group["momentum"], group["eps"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if wd:
+            grads = torch._foreach_add(grads, params, alpha=wd)
+        torch._foreach_mul_(mean_squares, rho)
+        torch._foreach_addcmul_(mean_squares, grads, grads, value=1.0 - rho)
+        denom = torch._foreach_add(mean_squares, eps)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_mul_(moms, mu)
+        torch._foreach_addcdiv_(moms, grads, denom, value=lr)
+        torch._foreach_sub_(params, moms)
+
+
+def weight_decay_groups(model: nn.Module, weight_decay: float = 4e-5) -> list[dict]:
+    """Two parameter groups: weights of convolutions and linear layers (decayed) and the rest (not).
+
+    TF-slim puts its L2 regulariser on ``conv2d`` and ``fully_connected`` weights only; BatchNorm's beta
+    and gamma and the biases are left alone. Weights are told apart by having more than one dimension.
+    """
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.dim() > 1 else no_decay).append(p)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Learning-rate schedule and gradient clipping (sec. 8)
+
+
+def inception_lr(
+    epoch: float, base_lr: float = 0.045, decay: float = 0.94, epochs_per_decay: float = 2.0
+) -> float:
+    """Learning rate at ``epoch`` (may be fractional): base_lr · decay^floor(epoch / epochs_per_decay).
+
+    Paper sec. 8: 0.045, "decayed every two epoch using an exponential rate of 0.94" (a staircase, as TF's
+    ``exponential_decay(staircase=True)``).
+    """
+    if epoch < 0:
+        raise ValueError(f"epoch must be >= 0, got {epoch!r}")
+    if not epochs_per_decay > 0:
+        raise ValueError(f"epochs_per_decay must be positive, got {epochs_per_decay!r}")
+    return base_lr * decay ** math.floor(epoch / epochs_per_decay)
+
+
+def staircase_lr_lambda(
+    steps_per_epoch: int, decay: float = 0.94, epochs_per_decay: float = 2.0
+) -> Callable[[int], float]:
+    """A per-step factor for ``torch.optim.lr_scheduler.LambdaLR``: decay^floor(step / (spe · epochs/decay)).
+
+    Call ``scheduler.step()`` after every optimizer step; the base lr is the optimizer's own.
+    """
+    if steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch!r}")
+
+    def factor(step: int) -> float:
+        return inception_lr(step // steps_per_epoch, 1.0, decay, epochs_per_decay)
+
+    return factor
+
+
+def clip_gradients(parameters: Iterable[torch.Tensor], max_norm: float = 2.0) -> torch.Tensor:
+    """Scale all gradients together so their global L2 norm is at most ``max_norm``; return the norm before.
+
+    The paper says "gradient clipping with threshold 2.0" without naming the norm. We take the global L2
+    norm over all parameters, which is TF's ``clip_by_global_norm`` and PyTorch's ``clip_grad_norm_``.
+    """
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be positive, got {max_norm!r}")
+    return torch.nn.utils.clip_grad_norm_(list(parameters), max_norm)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Running average of the weights for evaluation (sec. 8)
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    model = getattr(model, "_orig_mod", model)  # torch.compile
+    return getattr(model, "module", model)  # DistributedDataParallel
+
+
+class ModelEMA:
+    """An exponential moving average of a model's weights and BatchNorm statistics, for evaluation.
+
+    Paper sec. 8 evaluates "using a running average of the parameters computed over time"; the TF code
+    averages the trainable variables and BatchNorm's moving mean and variance with decay 0.9999. With
+    ``warmup=True`` the decay follows TF's ``ExponentialMovingAverage(num_updates=...)``:
+    min(decay, (1 + n) / (10 + n)) after n updates, so early averages are not stuck at the random init.
+    Integer buffers (BatchNorm's batch counter) are copied.
+
+    ``ema.module`` is a frozen copy of the model in eval mode; call ``update(model)`` after each step.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.9999, warmup: bool = True) -> None:
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"EMA decay must be in (0, 1), got {decay!r}")
+        self.module = copy.deepcopy(_unwrap(model)).eval()
+        self.module.requires_grad_(False)
+        self.decay = decay
+        self.warmup = warmup
+        self.num_updates = 0
+
+    def current_decay(self) -> float:
+        """The decay the next :meth:`update` will use."""
+        if not self.warmup:
+            return self.decay
+        n = self.num_updates
+        return min(self.decay, (1.0 + n) / (10.0 + n))
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        d = self.current_decay()
+        source = _unwrap(model).state_dict()
+        for name, avg in self.module.state_dict().items():
+            value = source[name].detach()
+            if avg.dtype.is_floating_point:
+                avg.mul_(d).add_(value.to(avg.dtype), alpha=1.0 - d)
+            else:
+                avg.copy_(value)
+        self.num_updates += 1
+
+    def state_dict(self) -> dict:
+        return {"module": self.module.state_dict(), "num_updates": self.num_updates, "decay": self.decay}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.module.load_state_dict(state["module"])
+        self.num_updates = int(state["num_updates"])
+        self.decay = float(state["decay"])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Small demonstrations for the book (chapter 5)
+
+
+def rmsprop_step_multiplier(grad: torch.Tensor | float, eps: float = 1.0, style: str = "tf") -> torch.Tensor:
+    """How much RMSProp scales a gradient of constant size |g| once the mean square has settled at g².
+
+    ``"tf"``: 1 / sqrt(g² + ε) (TensorFlow, the paper); ``"torch"``: 1 / (|g| + ε) (torch.optim.RMSprop).
+    With ε = 1 both are close to 1 for small gradients: RMSProp then acts like momentum SGD.
+    """
+    g = torch.as_tensor(grad, dtype=torch.float64).abs()
+    if style == "tf":
+        return 1.0 / torch.sqrt(g * g + eps)
+    if style == "torch":
+        return 1.0 / (g + eps)
+    raise ValueError(f"style must be 'tf' or 'torch', got {style!r}")
+
+
+def first_step_sizes(
+    grads: Sequence[float], lr: float = 0.045, decay: float = 0.9, eps: float = 1.0
+) -> list[tuple[float, float, float]]:
+    """The very first update |Δw| of one weight with gradient g, for TFRMSprop and torch.optim.RMSprop
+    with the same (lr, decay, eps, momentum 0.9): rows (g, TF step, PyTorch step)."""
+    rows = []
+    for g in grads:
+        steps = []
+        for make in (
+            lambda p: TFRMSprop(p, lr=lr, decay=decay, momentum=0.9, eps=eps),
+            lambda p: torch.optim.RMSprop(p, lr=lr, alpha=decay, eps=eps, momentum=0.9),
+        ):
+            w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+            opt = make([w])
+            w.grad = torch.full_like(w, float(g))
+            opt.step()
+            steps.append(float(w.detach().abs()))
+        rows.append((float(g), steps[0], steps[1]))
+    return rows
+
+
+def optimizer_race(
+    make_optimizers: dict[str, Callable[[Sequence[torch.Tensor]], torch.optim.Optimizer]],
+    steps: int = 200,
+    seed: int = 0,
+    num_features: int = 20,
+    num_samples: int = 256,
+) -> dict[str, dict[str, list[float]]]:
+    """Run each optimizer on the same small least-squares problem; return its loss and update size per step.
+
+    The problem: y = X·w* + noise with feature scales spread from 0.1 to 10, so that gradients of very
+    different sizes meet the optimizer (where RMSProp's per-coordinate scaling matters). Returns
+    ``{name: {"loss": [...], "update_norm": [...]}}`` with ``steps`` entries each (loss before each step).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    scales = torch.logspace(-1, 1, num_features, dtype=torch.float64)
+    x = torch.randn(num_samples, num_features, generator=gen, dtype=torch.float64) * scales
+    w_true = torch.randn(num_features, generator=gen, dtype=torch.float64) / scales
+    y = x @ w_true + 0.1 * torch.randn(num_samples, generator=gen, dtype=torch.float64)
+    results: dict[str, dict[str, list[float]]] = {}
+    for name, make in make_optimizers.items():
+        w = torch.zeros(num_features, dtype=torch.float64, requires_grad=True)
+        opt = make([w])
+        losses, updates = [], []
+        for _ in range(steps):
+            loss = 0.5 * ((x @ w - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            before = w.detach().clone()
+            opt.step()
+            losses.append(float(loss.detach()))
+            updates.append(float((w.detach() - before).norm()))
+        results[name] = {"loss": losses, "update_norm": updates}
+    return results
