@@ -1,12 +1,25 @@
 """inception_lib: Inception-v2/v3 ("Rethinking the Inception Architecture", Szegedy et al. 2016) rebuilt
 step by step in PyTorch. The book's chapters import it; every number they state is computed here.
 
-Modules, one concern each: ``layers`` (conv-BN-ReLU, factorized convolutions), ``blocks`` (Inception
-modules, grid reductions, auxiliary head), ``network`` (Inception-v3), ``counting`` (parameters, MACs).
+One module per concern, read them in this order:
+
+* ``layers``          the conv-BN-ReLU unit and the factorized convolutions (sec. 3)
+* ``blocks``          the Figure 5/6/7 modules, grid reductions (sec. 5), the auxiliary head (Figure 8)
+* ``network``         Inception-v3 and its Table 3 variants; torchvision weight loading; shape trace
+* ``counting``        parameters and multiply-accumulates (fvcore, cross-checked with FlopCounterMode)
+* ``kernels``         what a factorization can represent (chapter 1)
+* ``representation``  the representational bottleneck, measured (chapter 3)
+* ``paper``           the paper's tables as data
+* ``recipe``          label smoothing, TensorFlow-style RMSProp, the learning-rate schedule, EMA (sec. 7-8)
+* ``data``            the generated offline dataset and torchvision datasets
+* ``train``           the training engine, ``python -m inception_lib.train`` (not imported here, so that
+                      running it as a module stays warning-free)
+* ``plots``, ``tables``, ``widgets``, ``notebook``   figures, tables, explorers and notebook helpers
 """
 
 from .counting import count_conv_weights, count_flops_torch, count_macs, count_params, mac_report
 from .network import InceptionV3, inception_v3, load_torchvision_weights, shape_trace
+from .recipe import TFRMSprop, label_smoothing_loss, smooth_targets
 
 __all__ = [
     "InceptionV3",
@@ -18,5 +31,8 @@ __all__ = [
     "count_macs",
     "mac_report",
     "count_flops_torch",
+    "TFRMSprop",
+    "label_smoothing_loss",
+    "smooth_targets",
 ]
 __version__ = "0.1.0"
