@@ -298,6 +298,9 @@ def test_vendor_files_in_site(site: Path) -> None:
     ):
         assert (static / rel).is_file(), rel
     assert list((static / "vendor" / "html-manager").glob("*.woff2")), "Font Awesome files for the widgets"
+    assert (static / "book.css").is_file()
+    links = [link.get("href", "") for link in soup(site / "book" / "intro.html").find_all("link")]
+    assert any(href.split("?")[0].endswith("_static/book.css") for href in links), links
 
 
 @pytest.mark.parametrize("name", DOCNAMES)
