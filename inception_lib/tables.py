@@ -11,7 +11,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ["Table", "table"]
+__all__ = ["Table", "table", "MISSING"]
+
+MISSING = (None, "", "-", "–", "—", "n/a")  # cells that stand for "no value" and do not make a column text
 
 
 class Table:
@@ -59,12 +61,20 @@ class Table:
     def _numeric(value: object) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
 
+    def numeric_columns(self) -> list[bool]:
+        """Which columns hold numbers (placeholders such as "–" allowed); they are right-aligned."""
+        flags = []
+        for i in range(len(self.columns)):
+            values = [
+                r[i] for r in self.rows if not (r[i] is None or (isinstance(r[i], str) and r[i] in MISSING))
+            ]
+            flags.append(bool(values) and all(self._numeric(v) for v in values))
+        return flags
+
     def __repr__(self) -> str:
         cells = self.cells()
         widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
-        numeric = [
-            all(self._numeric(r[i]) for r in self.rows) and bool(self.rows) for i in range(len(widths))
-        ]
+        numeric = self.numeric_columns()
 
         def line(values: Sequence[str]) -> str:
             parts = [
@@ -79,10 +89,7 @@ class Table:
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
-        align = [
-            "right" if self.rows and all(self._numeric(r[i]) for r in self.rows) else "left"
-            for i in range(len(self.columns))
-        ]
+        align = ["right" if right else "left" for right in self.numeric_columns()]
         parts = ["<table>"]
         if self.title:
             parts.append(f"<caption>{html.escape(self.title)}</caption>")

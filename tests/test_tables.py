@@ -33,3 +33,17 @@ def test_rows_must_match_columns():
         Table([[1, 2]], ["only"])
     with pytest.raises(ValueError):
         Table([], [])
+
+
+def test_numeric_column_with_missing_values_stays_right_aligned():
+    t = Table(
+        [["a", 1.5, "x"], ["b", "–", "y"], ["c", 22.25, 3]], ["name", "top-5", "mixed"], float_format=".2f"
+    )
+    assert t.numeric_columns() == [False, True, False]
+    lines = repr(t).splitlines()
+    assert (
+        lines[2].endswith(" 1.50  x")
+        and lines[3].split()[1] == "–"
+        and lines[3].index("–") == lines[2].index("0")
+    )
+    assert '<td style="text-align: right">–</td>' in t._repr_html_()

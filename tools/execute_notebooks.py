@@ -28,6 +28,7 @@ def execute(path: Path, timeout: int = 900) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
+        record_timing=False,  # no wall-clock times in the stored notebooks
     )
     client.execute()
     nbformat.write(nb, path)
