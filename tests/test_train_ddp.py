@@ -33,14 +33,8 @@ ARGS = dict(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_cpu_thread():
-    """Small models run fastest on one thread (and shared CI machines punish thread hand-offs). Module
-    scope, so that it also covers the module-scoped runs: results depend on the number of threads."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Results depend on the number of threads; these runs use one (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 
 
 def _free_port() -> int:
