@@ -22,12 +22,6 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-# `import fvcore.nn` touches torch.jit.script, which torch >= 2.11 reports as deprecated. Silence that
-# one message, not every warning.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated")
-    from fvcore.nn import FlopCountAnalysis
-
 __all__ = [
     "count_params",
     "count_conv_weights",
@@ -110,13 +104,32 @@ class MacReport:
         return sum(v for k, v in self.by_operator.items() if k in ("conv", "linear", "addmm", "matmul"))
 
 
+def _fvcore_analysis_class():
+    """fvcore's ``FlopCountAnalysis``, imported only when MACs are counted.
+
+    ``import inception_lib`` must work where fvcore is missing (a GPU image, a bare environment): only
+    the MAC counts need it. `import fvcore.nn` touches torch.jit.script, which torch >= 2.11 reports as
+    deprecated; we silence that one message, not every warning.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated")
+            from fvcore.nn import FlopCountAnalysis
+    except ImportError as exc:
+        raise ImportError(
+            "counting MACs needs fvcore, which is not installed: `pip install fvcore` (parameters and "
+            "count_flops_torch work without it)"
+        ) from exc
+    return FlopCountAnalysis
+
+
 def mac_report(module: nn.Module, input_size: int | tuple[int, ...]) -> MacReport:
     """Count ``module``'s MACs with fvcore on one input of ``input_size`` (batch 1, eval mode)."""
     shape = as_input_shape(module, input_size)
     with _eval_mode(module), warnings.catch_warnings():
         for message in _TRACE_NOISE:
             warnings.filterwarnings("ignore", message=message)
-        analysis = FlopCountAnalysis(module, torch.zeros(1, *shape))
+        analysis = _fvcore_analysis_class()(module, torch.zeros(1, *shape))
         analysis.unsupported_ops_warnings(False)
         analysis.uncalled_modules_warnings(False)
         analysis.tracer_warnings("none")

@@ -78,3 +78,23 @@ def test_no_warning_or_log_reaches_the_output():
     assert result.returncode == 0, result.stderr
     assert result.stdout == "done\n"
     assert result.stderr == ""
+
+
+def test_library_imports_without_fvcore_and_says_what_needs_it():
+    # A GPU image or a bare environment may lack fvcore: importing must work, counting MACs must say why not.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['fvcore'] = None\n"
+        "import inception_lib, inception_lib.train\n"
+        "from inception_lib import count_macs, count_params, inception_v3\n"
+        "m = inception_v3(num_classes=10)\n"
+        "assert count_params(m) > 0\n"
+        "try:\n"
+        "    count_macs(m, 75)\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "counting MACs needs fvcore" in out and "pip install fvcore" in out
