@@ -316,7 +316,7 @@ def _check_figure(fig):
 def test_recipe_figures_have_titles_and_labels():
     import matplotlib.pyplot as plt
 
-    from inception_lib.plots.training import (
+    from inception_lib.plots import (
         plot_confidence,
         plot_lr_schedule,
         plot_optimizer_race,

@@ -293,7 +293,7 @@ def test_training_curves_figure(v3_full_run):
     import matplotlib.pyplot as plt
 
     from inception_lib.data import SyntheticShapes
-    from inception_lib.plots.training import plot_dataset_samples, plot_training_curves
+    from inception_lib.plots import plot_dataset_samples, plot_training_curves
 
     out, _ = v3_full_run
     fig = plot_training_curves(read_metrics(out), title="run")

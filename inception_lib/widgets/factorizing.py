@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from .kernels import FACTORIZATIONS, factorization_cost
-from .plots.factorizing import plot_factorization_sweep
-from .tables import Table
+from ..kernels import FACTORIZATIONS, factorization_cost
+from ..plots.factorizing import plot_factorization_sweep
+from ..tables import Table
 
 __all__ = [
     "GRID_CHOICES",

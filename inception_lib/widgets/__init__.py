@@ -1,0 +1,31 @@
+"""Interactive explorers (ipywidgets 7 and 8), one module per chapter, on one shared mechanism.
+
+* ``explorer``      ``precomputed_explorer``: every view rendered when the cell runs, switched in the
+                    browser, so the explorers respond on the static page too (read its docstring)
+* ``factorizing``   chapter 2's factorization explorer (live table) and its static sweep
+
+Chapters import an explorer from its module, e.g. ``from inception_lib.widgets.factorizing import
+factorization_explorer``.
+"""
+
+from .explorer import MAX_VIEWS, Explorer, figure_html, has_stack, precomputed_explorer
+from .factorizing import (
+    GRID_CHOICES,
+    factorization_explorer,
+    factorization_sweep_figure,
+    factorization_table,
+    method_label,
+)
+
+__all__ = [
+    "MAX_VIEWS",
+    "Explorer",
+    "figure_html",
+    "has_stack",
+    "precomputed_explorer",
+    "GRID_CHOICES",
+    "factorization_explorer",
+    "factorization_sweep_figure",
+    "factorization_table",
+    "method_label",
+]
