@@ -41,8 +41,14 @@ _TRACE_NOISE = (
 )
 
 
+def _check_module(module: object) -> None:
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {type(module).__name__}")
+
+
 def count_params(module: nn.Module, trainable_only: bool = False) -> int:
     """Number of parameters (weights, biases, BatchNorm's gamma and beta; not its running statistics)."""
+    _check_module(module)
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -52,6 +58,7 @@ def count_conv_weights(module: nn.Module) -> int:
     With one input and one output channel this is the paper's "weights per channel pair": 25 for a 5×5,
     18 for two 3×3.
     """
+    _check_module(module)
     return sum(m.weight.numel() for m in module.modules() if isinstance(m, nn.Conv2d))
 
 
@@ -65,7 +72,11 @@ def _first_conv_channels(module: nn.Module) -> int:
 
 
 def as_input_shape(module: nn.Module, input_size: int | tuple[int, ...]) -> tuple[int, int, int]:
-    """Normalise ``input_size`` (S, (H, W) or (C, H, W)) to (C, H, W), inferring C from the first conv."""
+    """Normalise ``input_size`` (S, (H, W) or (C, H, W)) to (C, H, W), inferring C from the first conv.
+
+    A given C must match the module's first convolution (or linear layer).
+    """
+    _check_module(module)
     size = (input_size,) if isinstance(input_size, int | float | str) else tuple(input_size)
     if not 1 <= len(size) <= 3 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
         raise ValueError(
@@ -75,6 +86,16 @@ def as_input_shape(module: nn.Module, input_size: int | tuple[int, ...]) -> tupl
         size = (size[0], size[0])
     if len(size) == 2:
         size = (_first_conv_channels(module), *size)
+    else:
+        try:
+            expected = _first_conv_channels(module)
+        except ValueError:
+            expected = size[0]
+        if size[0] != expected:
+            raise ValueError(
+                f"input_size {input_size!r} has {size[0]} channels, but the module's first layer takes "
+                f"{expected}: pass ({expected}, H, W), or just (H, W)"
+            )
     return size  # type: ignore[return-value]
 
 
@@ -104,6 +125,19 @@ class MacReport:
         return sum(v for k, v in self.by_operator.items() if k in ("conv", "linear", "addmm", "matmul"))
 
 
+def _example_input(module: nn.Module, shape: tuple[int, int, int]) -> torch.Tensor:
+    """A batch of one zero input, checked by the module's own ``check_input`` when it has one.
+
+    fvcore traces the module, and a traced forward skips such checks; running them first turns a deep
+    "kernel size can't be greater than actual input size" into the module's plain message.
+    """
+    x = torch.zeros(1, *shape)
+    check = getattr(module, "check_input", None)
+    if callable(check):
+        check(x)
+    return x
+
+
 def _fvcore_analysis_class():
     """fvcore's ``FlopCountAnalysis``, imported only when MACs are counted.
 
@@ -129,7 +163,7 @@ def mac_report(module: nn.Module, input_size: int | tuple[int, ...]) -> MacRepor
     with _eval_mode(module), warnings.catch_warnings():
         for message in _TRACE_NOISE:
             warnings.filterwarnings("ignore", message=message)
-        analysis = _fvcore_analysis_class()(module, torch.zeros(1, *shape))
+        analysis = _fvcore_analysis_class()(module, _example_input(module, shape))
         analysis.unsupported_ops_warnings(False)
         analysis.uncalled_modules_warnings(False)
         analysis.tracer_warnings("none")
@@ -169,5 +203,5 @@ def count_flops_torch(module: nn.Module, input_size: int | tuple[int, ...]) -> i
     with _eval_mode(module), torch.no_grad():
         counter = FlopCounterMode(display=False)
         with counter:
-            module(torch.zeros(1, *shape))
+            module(_example_input(module, shape))
     return int(counter.get_total_flops())

@@ -9,6 +9,7 @@ chapter 4 sets the two side by side. Layer names follow Google's checkpoints (Co
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -54,6 +55,28 @@ def _stem(kind: str, in_channels: int) -> list[tuple[str, nn.Module]]:
         ("conv_4a_3x3", ConvBNReLU(80, 192, 3)),
         ("maxpool_2", nn.MaxPool2d(3, stride=2)),
     ]
+
+
+def _autocast_enabled(device_type: str) -> bool:
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4 takes no device type
+        return torch.is_autocast_cpu_enabled() if device_type == "cpu" else torch.is_autocast_enabled()
+
+
+def _check_dtype(x: torch.Tensor, weight_dtype: torch.dtype) -> None:
+    """An image tensor must be floating point and, outside autocast, of the weights' dtype."""
+    if not x.is_floating_point():
+        raise TypeError(
+            f"expected a floating-point image batch, got dtype {x.dtype}: convert an 8-bit image with "
+            "x.float() / 255 and normalise it as the model was trained (e.g. to [-1, 1] with "
+            "(x - 0.5) / 0.5), or use the book's transforms in inception_lib.data"
+        )
+    if x.dtype != weight_dtype and not _autocast_enabled(x.device.type):
+        raise TypeError(
+            f"input dtype {x.dtype} does not match the weights' {weight_dtype}: convert the input with "
+            f"x.to({weight_dtype}) (or the model with model.to({x.dtype})), or run under torch.autocast"
+        )
 
 
 class InceptionV3(nn.Module):
@@ -126,9 +149,14 @@ class InceptionV3(nn.Module):
         return [(n, m) for n, m in self.named_children() if n not in ("aux", "avgpool", "dropout", "fc")]
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a ValueError naming the problem if ``x`` is not a batch this network can take."""
+        """Raise a clear error naming the problem if ``x`` is not a batch this network can take.
+
+        Checked before any layer runs, so a learner's first mistakes (a single image without a batch
+        dimension, a ``uint8`` image straight from a file, a grey image, a thumbnail) get an answer that
+        says what to change instead of a shape or dtype error from deep inside torch.
+        """
         if not isinstance(x, torch.Tensor):
-            raise ValueError(f"expected a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}")
+            raise TypeError(f"expected a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}")
         if x.dim() != 4:
             raise ValueError(
                 f"expected a 4-D batch (N, {self.in_channels}, H, W), got shape {tuple(x.shape)}; "
@@ -144,9 +172,10 @@ class InceptionV3(nn.Module):
                 f"input {h}×{w} is too small: Inception-v3 needs at least {MIN_INPUT_SIZE}×{MIN_INPUT_SIZE} "
                 "(smaller grids vanish in the last reduction); the paper uses 299×299"
             )
+        _check_dtype(x, self.fc.weight.dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | InceptionOutputs:
-        if not torch.jit.is_tracing():  # fvcore traces the graph; shape checks would only add warnings
+        if not torch.jit.is_tracing():  # counting.mac_report checks the input before fvcore traces
             self.check_input(x)
         aux = None
         for name, block in self.feature_blocks():
@@ -176,7 +205,35 @@ def inception_v3(
     return InceptionV3(num_classes, aux_logits, stem, bn_aux, dropout, in_channels)
 
 
-def load_torchvision_weights(model: InceptionV3, state_dict: dict[str, torch.Tensor]) -> InceptionV3:
+# Entries every torchvision Inception3 state_dict has (first conv, a Figure 5 module, the classifier).
+_INCEPTION3_KEYS = ("Conv2d_1a_3x3.conv.weight", "Mixed_5b.branch1x1.conv.weight", "fc.weight")
+
+
+def _check_inception3_state_dict(state_dict: object) -> None:
+    """Say plainly when ``state_dict`` is not torchvision's Inception3 state_dict, before pairing entries."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"expected a state_dict (a mapping of names to tensors), got {type(state_dict).__name__}; "
+            "pass torchvision.models.inception_v3(...).state_dict() or the dict torch.load returns"
+        )
+    if not state_dict:
+        raise ValueError(
+            "the state_dict is empty: expected torchvision's Inception3 state_dict "
+            f"(entries such as {_INCEPTION3_KEYS[0]!r})"
+        )
+    missing = [k for k in _INCEPTION3_KEYS if k not in state_dict]
+    if missing:
+        keys = list(state_dict)
+        hint = ""
+        if any(k.startswith(("conv_1a_", "mixed_5b.")) for k in keys):
+            hint = "; it looks like this library's own state_dict: use model.load_state_dict(state_dict)"
+        raise ValueError(
+            f"not a torchvision Inception3 state_dict: it has no {missing[0]!r} (its first entries are "
+            f"{keys[:3]}){hint}"
+        )
+
+
+def load_torchvision_weights(model: InceptionV3, state_dict: Mapping[str, torch.Tensor]) -> InceptionV3:
     """Copy a torchvision ``Inception3`` state_dict into ``model`` (in place; returns it).
 
     Both networks register the same layers in the same order under different names, so we pair the
@@ -185,13 +242,23 @@ def load_torchvision_weights(model: InceptionV3, state_dict: dict[str, torch.Ten
     ours with or without it; a missing aux head on our side drops torchvision's.
     """
     if not isinstance(model, InceptionV3):
-        raise ValueError(f"model must be an InceptionV3, got {type(model).__name__}")
+        raise TypeError(f"model must be an InceptionV3, got {type(model).__name__}")
+    _check_inception3_state_dict(state_dict)
+    classes = state_dict["fc.weight"].shape[0]
+    if model.fc.weight.shape != state_dict["fc.weight"].shape:
+        raise ValueError(
+            f"the state_dict's classifier has {classes} classes, the model {model.fc.weight.shape[0]}: build "
+            f"the model with num_classes={classes}, load the weights, then replace model.fc for your classes"
+        )
     ours = model.state_dict()
     theirs = OrderedDict(state_dict)
     if model.aux is None:
         theirs = OrderedDict((k, v) for k, v in theirs.items() if not k.startswith("AuxLogits."))
     elif not any(k.startswith("AuxLogits.") for k in theirs):
-        raise ValueError("state_dict has no AuxLogits.* entries; build the model with aux_logits=False")
+        raise ValueError(
+            "this Inception3 state_dict has no auxiliary head (no AuxLogits.* entries): build the model with "
+            "aux_logits=False to load it"
+        )
     # torchvision registers AuxLogits after Mixed_6e, as we register aux; both end with fc.
     if len(ours) != len(theirs):
         raise ValueError(

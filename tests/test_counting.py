@@ -6,7 +6,14 @@ import sys
 import pytest
 from torch import nn
 
-from inception_lib import count_flops_torch, count_macs, count_params, inception_v3, mac_report
+from inception_lib import (
+    count_conv_weights,
+    count_flops_torch,
+    count_macs,
+    count_params,
+    inception_v3,
+    mac_report,
+)
 from inception_lib.layers import ConvBNReLU, StackedConv3x3
 
 
@@ -98,3 +105,23 @@ def test_library_imports_without_fvcore_and_says_what_needs_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "counting MACs needs fvcore" in out and "pip install fvcore" in out
+
+
+def test_counting_a_too_small_input_says_the_minimum_not_a_kernel_error():
+    # fvcore traces the network, which skips its forward-time checks; the counter runs them first.
+    model = inception_v3(num_classes=10)
+    with pytest.raises(ValueError, match=r"40×40 is too small: Inception-v3 needs at least 75×75"):
+        count_macs(model, (3, 40, 40))
+    with pytest.raises(ValueError, match=r"40×40 is too small"):
+        count_flops_torch(model, 40)
+
+
+def test_counting_with_the_wrong_channel_count_names_it():
+    with pytest.raises(ValueError, match=r"has 1 channels, but the module's first layer takes 3"):
+        count_macs(inception_v3(num_classes=10), (1, 299, 299))
+
+
+@pytest.mark.parametrize("function", [count_params, count_conv_weights])
+def test_counting_something_that_is_not_a_module(function):
+    with pytest.raises(TypeError, match="expected a torch.nn.Module, got str"):
+        function("inception")

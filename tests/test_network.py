@@ -68,10 +68,32 @@ def test_loading_rejects_other_architectures(torchvision_v3):
         load_torchvision_weights(inception_v3(bn_aux=True), torchvision_v3.state_dict())
     with pytest.raises(ValueError, match="entries"):
         load_torchvision_weights(inception_v3(stem="7x7"), torchvision_v3.state_dict())
-    with pytest.raises(ValueError, match=r"cannot map torchvision's AuxLogits.fc.weight \(1000, 768\)"):
+    with pytest.raises(ValueError, match=r"1000 classes, the model 10: build .* num_classes=1000"):
         load_torchvision_weights(inception_v3(num_classes=10), torchvision_v3.state_dict())
-    with pytest.raises(ValueError, match="InceptionV3"):
+    with pytest.raises(TypeError, match="InceptionV3"):
         load_torchvision_weights(torchvision_v3, torchvision_v3.state_dict())
+
+
+def test_loading_says_when_a_state_dict_is_not_inception3():
+    import torchvision
+
+    model = inception_v3()
+    with pytest.raises(ValueError, match="the state_dict is empty: expected torchvision's Inception3"):
+        load_torchvision_weights(model, {})
+    with pytest.raises(ValueError, match=r"not a torchvision Inception3 state_dict.*\['conv1.weight'"):
+        load_torchvision_weights(model, torchvision.models.resnet18().state_dict())
+    with pytest.raises(ValueError, match=r"this library's own state_dict: use model.load_state_dict"):
+        load_torchvision_weights(model, inception_v3().state_dict())
+    with pytest.raises(TypeError, match="expected a state_dict"):
+        load_torchvision_weights(model, [1, 2])
+
+
+def test_loading_a_headless_state_dict_into_a_model_with_aux_says_aux_logits_false():
+    import torchvision
+
+    headless = torchvision.models.inception_v3(init_weights=False, aux_logits=False).state_dict()
+    with pytest.raises(ValueError, match="no auxiliary head.*aux_logits=False"):
+        load_torchvision_weights(inception_v3(), headless)
 
 
 def test_training_mode_returns_both_heads():
@@ -111,6 +133,30 @@ def test_table3_variants():
 def test_bad_input_gets_a_clear_error(x, message):
     with pytest.raises(ValueError, match=message):
         inception_v3(aux_logits=False).eval()(x)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "message"),
+    [
+        (torch.uint8, r"floating-point image batch, got dtype torch.uint8: convert .* x.float\(\) / 255"),
+        (torch.int64, r"floating-point image batch, got dtype torch.int64"),
+        (torch.float64, r"input dtype torch.float64 does not match the weights' torch.float32.*x.to"),
+    ],
+)
+def test_wrong_dtype_says_how_to_convert(dtype, message):
+    with pytest.raises(TypeError, match=message):
+        inception_v3(num_classes=3, aux_logits=False).eval()(torch.zeros(1, 3, 75, 75, dtype=dtype))
+
+
+def test_float32_input_runs_under_bf16_autocast():
+    model = inception_v3(num_classes=3, aux_logits=False).eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model(torch.zeros(1, 3, 75, 75)).shape == (1, 3)
+
+
+def test_not_a_tensor():
+    with pytest.raises(TypeError, match="expected a torch.Tensor.*got list"):
+        inception_v3(aux_logits=False).eval()([1, 2, 3])
 
 
 @pytest.mark.parametrize(
