@@ -35,16 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import book_site  # noqa: E402
 
-CHAPTER_DOCS = [name for name in book_site.toc_docnames() if name.startswith("chapters/")]
+from inception_lib.doctor import COMPACT_OK  # noqa: E402
+
+CHAPTER_DOCS = book_site.notebook_docnames()  # the chapters and the workbooks
 PREINSTALLED = ["torch", "torchvision"]
 WHEELHOUSE = Path(os.environ.get("INCEPTION_WHEELHOUSE", ROOT / ".venv" / "wheelhouse"))
 KERNEL_NAME = "fresh-env"
 CELL_TIMEOUT_S = 900
 CHECK_MARK = "FRESH-ENV-CHECK "
 CHECK_CELL = (
-    "import json as _json\nimport sys as _sys\n\nimport inception_lib as _il\nimport torch as _torch\n\n"
+    "import json as _json\nimport sys as _sys\n\nimport inception_lib as _il\nimport torch as _torch\n"
+    "from inception_lib.doctor import check_environment as _check\n\n"
+    "_report = _check(_il.__version__)\n"
     f'print("{CHECK_MARK}" + _json.dumps({{"torch_version": str(_torch.__version__), '
-    '"torch_file": _torch.__file__, "inception_lib_file": _il.__file__, "executable": _sys.executable}))\n'
+    '"torch_file": _torch.__file__, "inception_lib_file": _il.__file__, "executable": _sys.executable, '
+    '"doctor": _report.full(), "doctor_ok": _report.ok}))\n'
 )
 
 
@@ -265,3 +270,8 @@ def test_chapter_runs_in_fresh_env(fresh_env: FreshEnv, tmp_path: Path, name: st
         f"inception_lib came from {report['inception_lib_file']}, not from the setup cell's install"
     )
     assert not (fresh_env.site_packages / "torch").exists(), "pip installed a second torch"
+    # The environment check finds nothing wrong in the reader's fresh kernel, and the setup cell said so.
+    assert report["doctor_ok"], f"the environment check found problems:\n{report['doctor']}"
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    setup_out = "".join(o.get("text", "") for o in setup.outputs if o.get("output_type") == "stream")
+    assert COMPACT_OK in setup_out.splitlines(), f"the setup cell printed {setup_out!r}, not {COMPACT_OK!r}"

@@ -1,10 +1,14 @@
 """Every chapter opens the same way, so that it runs in Colab and in any fresh environment.
 
-The first code cell of each chapter listed in _toc.yml is the standard setup cell: it installs
-`inception_lib` when it is missing, from $INCEPTION_LIB_PIP_SPEC or from the book's repository at the
-branch that _config.yml names (the one place that configures the repository), and it is hidden on the page.
-Chapters that show widgets switch on Colab's custom widget manager; the training chapter asks Colab for a GPU.
-tests/test_fresh_env.py runs the chapters through that cell in a fresh virtual environment.
+The first code cell of each notebook under chapters/ (the chapters and the workbooks, all listed in
+_toc.yml) is the standard setup cell: it installs `inception_lib` when it is missing, from
+$INCEPTION_LIB_PIP_SPEC or from the book's repository at the branch that _config.yml names (the one place
+that configures the repository), and it is hidden on the page. Notebooks that show widgets switch on Colab's
+custom widget manager; the training chapter asks Colab for a GPU. Then the setup cell runs the environment
+check in its compact form, naming the library version the book was built with
+(``doctor(compact=True, book_version="<inception_lib.__version__>")``); its stored output is the one line a
+healthy machine prints. tests/test_fresh_env.py runs the notebooks through that cell in a fresh virtual
+environment.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+import inception_lib
+from inception_lib.doctor import COMPACT_OK
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import book_site  # noqa: E402
 
-CHAPTER_DOCS = [name for name in book_site.toc_docnames() if name.startswith("chapters/")]
+CHAPTER_DOCS = book_site.notebook_docnames()
 GPU_CHAPTERS = {"chapters/06_training"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -37,6 +44,8 @@ if importlib.util.find_spec("inception_lib") is None:
     )
     %pip install --quiet {{_spec}}
 """
+DOCTOR_IMPORT = "from inception_lib.doctor import doctor\n"
+DOCTOR_CALL = f'doctor(compact=True, book_version="{inception_lib.__version__}")\n'
 COLAB_WIDGETS = """if "google.colab" in sys.modules:
     from google.colab import output
 
@@ -77,7 +86,19 @@ def test_repository_spec_is_main_branch() -> None:
 
 
 def test_toc_lists_chapters() -> None:
-    assert len(CHAPTER_DOCS) == 6
+    toc = book_site.load_yaml("_toc.yml")
+    assert len(toc["parts"][0]["chapters"]) == 6
+    assert {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("0*.ipynb")} <= set(CHAPTER_DOCS)
+
+
+def test_every_notebook_under_chapters_is_in_the_toc() -> None:
+    """A notebook that is not listed would get none of these checks (and no page)."""
+    on_disk = {
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in (ROOT / "chapters").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    }
+    assert on_disk - set(CHAPTER_DOCS) == set(), "notebooks under chapters/ missing from _toc.yml"
 
 
 @pytest.mark.parametrize("name", CHAPTER_DOCS)
@@ -95,6 +116,23 @@ def test_first_code_cell_is_the_setup_cell(name: str) -> None:
     assert "hide-input" in setup.metadata.get("tags", []), f"{name}: the setup cell is not tagged hide-input"
     # What Jupyter runs (with %pip turned into a call) must be valid Python.
     compile(TransformerManager().transform_cell(setup.source), f"{name}[setup]", "exec")
+
+
+@pytest.mark.parametrize("name", CHAPTER_DOCS)
+def test_setup_cell_runs_the_environment_check(name: str) -> None:
+    """The setup cell ends its installing part with the compact environment check, naming this library's
+    version, and its stored output is the line every healthy machine prints."""
+    setup = code_cells(load(name))[0]
+    source = setup.source + "\n"
+    assert source.count(DOCTOR_CALL) == 1, (
+        f"{name}: the setup cell must call, once, after installing the library:\n"
+        f"{DOCTOR_IMPORT}\n{DOCTOR_CALL}(book_version is inception_lib.__version__, "
+        f"{inception_lib.__version__!r})"
+    )
+    assert DOCTOR_IMPORT in source, f"{name}: the setup cell lacks {DOCTOR_IMPORT!r}"
+    assert source.index("%pip install") < source.index(DOCTOR_IMPORT) < source.index(DOCTOR_CALL)
+    printed = "".join(o.get("text", "") for o in setup.get("outputs", []) if o.get("output_type") == "stream")
+    assert COMPACT_OK in printed.splitlines(), f"{name}: the stored setup output lacks {COMPACT_OK!r}"
 
 
 @pytest.mark.parametrize("name", CHAPTER_DOCS)

@@ -55,6 +55,20 @@ def source_of(docname: str) -> Path:
     raise FileNotFoundError(f"no .ipynb or .md source for {docname!r} listed in _toc.yml")
 
 
+def notebook_docnames() -> list[str]:
+    """The docnames of every notebook page under chapters/ (the chapters and the workbooks in its
+    subfolders), in reading order, as _toc.yml lists them."""
+    return [name for name in toc_docnames() if name.startswith("chapters/")]
+
+
+def chapter_docnames() -> list[str]:
+    """The chapters proper: the entries of the "Chapters" part of _toc.yml, in order."""
+    for part in load_yaml("_toc.yml").get("parts", []):
+        if part.get("caption") == "Chapters":
+            return [entry["file"] for entry in part.get("chapters", [])]
+    raise ValueError('_toc.yml has no part with caption "Chapters"')
+
+
 def chapter_notebooks() -> list[Path]:
     """The notebooks listed in _toc.yml that exist, in reading order."""
     out = []
