@@ -2,7 +2,8 @@
 
 Covers: the Jupyter Book settings the project relies on, the bibliography, offline assets (no script or
 stylesheet from a CDN), and accessibility basics: headings in order with one H1 per page, every figure
-with a caption and a real alt text, setup cells hidden. `make test` builds the book first; run alone,
+numbered, captioned and described by a real alt text, setup cells hidden. Every notebook page counts: the
+chapters and the workbooks under chapters/. `make test` builds the book first; run alone,
 the built-site tests build it when the build is missing or stale.
 """
 
@@ -46,7 +47,8 @@ FIGURE_MIME = ("image/png", "image/svg+xml", "image/jpeg", "image/gif")
 EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 IMAGE_FILE = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
-CAPTION = re.compile(r"^[\s*_]*Figure\b", re.IGNORECASE)
+FIGURE_NAME = re.compile(r"^fig-[a-z0-9]+(-[a-z0-9]+)*$")
+MIN_ALT_WORDS = 6
 
 
 def ids(paths: list[Path]) -> list[str]:
@@ -95,11 +97,20 @@ def test_toc() -> None:
     assert toc["root"] == "book/intro"
     parts = toc["parts"]
     assert parts[0]["caption"] == "Chapters"
-    assert [c["file"] for c in parts[0]["chapters"]] == CHAPTERS
-    assert DOCNAMES[-1] == "book/references"
-    assert DOCNAMES == ["book/intro", *CHAPTERS, "book/references"]
+    assert [c["file"] for c in parts[0]["chapters"]] == CHAPTERS == book_site.chapter_docnames()
+    assert DOCNAMES[0] == "book/intro" and DOCNAMES[-1] == "book/references"
+    assert DOCNAMES[1 : 1 + len(CHAPTERS)] == CHAPTERS
+    # Between the chapters and the back matter only the workbooks (notebooks in chapters/ subfolders).
+    others = DOCNAMES[1 + len(CHAPTERS) : -1]
+    assert all(re.match(r"^chapters/[^/]+/[^/]+$", name) for name in others), others
     for name in DOCNAMES:
         book_site.source_of(name)  # raises when the page's source is missing
+    on_disk = {
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in (ROOT / "chapters").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    }
+    assert on_disk <= set(DOCNAMES), f"notebooks without a page: {sorted(on_disk - set(DOCNAMES))}"
 
 
 def test_bibliography_has_the_cited_works() -> None:
@@ -190,21 +201,72 @@ def figure_cells(nb: nbformat.NotebookNode) -> list[int]:
     return out
 
 
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w×%.,'-]+", text.lower())
+
+
+def alt_text_problem(alt: str, caption: str = "", src: str = "") -> str | None:
+    """Why an alt text does not describe its figure, or None when it does. A description is a sentence of
+    its own (at least ``MIN_ALT_WORDS`` words), not a file name, not the caption or its first words."""
+    alt = " ".join(alt.split())
+    if not alt:
+        return "no alt text"
+    if IMAGE_FILE.search(alt) or (src and alt.rsplit("/", 1)[-1] == src.rsplit("/", 1)[-1]):
+        return "the alt text is a file name"
+    alt_words = words(alt)
+    if len(alt_words) < MIN_ALT_WORDS:
+        return f"the alt text has {len(alt_words)} words; say what the figure shows in a sentence"
+    cap_words = words(re.sub(r"^\s*(Fig\.|Figure)\s*[\d.]*\s*:?", "", caption))
+    if cap_words and alt_words == cap_words[: len(alt_words)]:
+        return "the alt text only repeats the caption (or its first words); describe what the figure shows"
+    return None
+
+
+def test_alt_text_rule() -> None:
+    caption = "Receptive field of stacked 3×3 convolutions as depth grows."
+    assert alt_text_problem("fig.png") == "the alt text is a file name"
+    assert alt_text_problem("") == "no alt text"
+    assert "words" in alt_text_problem("Receptive field plot")
+    assert "repeats the caption" in alt_text_problem("Receptive field of stacked 3×3 convolutions", caption)
+    assert "repeats the caption" in alt_text_problem(caption, "Fig. 1.2 " + caption)
+    assert (
+        alt_text_problem(
+            "A line chart: the receptive field grows by 2 pixels per 3×3 layer, from 3 to 11 at depth 5.",
+            caption,
+        )
+        is None
+    )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
-def test_every_figure_has_a_caption(path: Path) -> None:
-    """Each figure cell is followed by a markdown cell whose text starts with "Figure" (or sets its alt text
-    in the cell metadata): the caption is shown under the figure and becomes the image's alt text."""
+def test_every_figure_is_named_captioned_and_described(path: Path) -> None:
+    """Each figure cell follows the book's convention (tests/README.md): cell metadata
+    ``"mystnb": {"figure": {"name": "fig-...", "caption": ...}, "image": {"alt": ...}}``, so the book numbers
+    the figure, prose refers to it with {numref}, and a screen reader hears a description of it."""
     nb = nbformat.read(path, as_version=4)
-    missing = []
+    bad = []
     for i in figure_cells(nb):
-        if nb.cells[i].metadata.get("mystnb", {}).get("image", {}).get("alt"):
-            continue
-        following = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        if following is None or following.cell_type != "markdown" or not CAPTION.match(following.source):
-            missing.append(
-                f"cell {i}: {nb.cells[i].source.splitlines()[0][:60] if nb.cells[i].source else ''}"
-            )
-    assert not missing, f"{path.name}: figure cells without a 'Figure: ...' caption right below: {missing}"
+        meta = nb.cells[i].metadata.get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        first_line = nb.cells[i].source.splitlines()[0][:60] if nb.cells[i].source else ""
+        if not FIGURE_NAME.match(figure.get("name", "")):
+            bad.append(f"cell {i} ({first_line}): mystnb.figure.name {figure.get('name')!r} is not fig-...")
+        if not str(figure.get("caption", "")).strip():
+            bad.append(f"cell {i} ({first_line}): no mystnb.figure.caption")
+        problem = alt_text_problem(str(image.get("alt", "")), str(figure.get("caption", "")))
+        if problem:
+            bad.append(f"cell {i} ({first_line}): mystnb.image.alt: {problem}")
+    assert not bad, f"{path.name}:\n" + "\n".join(bad)
+
+
+def test_figure_names_are_unique() -> None:
+    seen: dict[str, str] = {}
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+            if name:
+                assert name not in seen, f"{name} is used in {seen[name]} and {path.name}"
+                seen[name] = path.name
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -312,23 +374,28 @@ def test_page_headings_in_order(site: Path, name: str) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_figures_have_alt_text(site: Path, path: Path) -> None:
-    """Every image in a chapter has an alt text that describes it (not its file name)."""
+    """Every image on a notebook's page has an alt text that describes it: not a file name, not its
+    caption's first words; every figure output is numbered (a <figure> with a caption)."""
     name = path.relative_to(ROOT).with_suffix("").as_posix()
+    body = article(soup(site / f"{name}.html"))
     bad = []
-    for img in article(soup(site / f"{name}.html")).find_all("img"):
-        alt = (img.get("alt") or "").strip()
-        src = img.get("src") or ""
-        if (
-            not alt
-            or IMAGE_FILE.search(alt)
-            or alt == src
-            or alt.rsplit("/", 1)[-1] == src.rsplit("/", 1)[-1]
-        ):
-            bad.append(f"{src} (alt={alt!r})")
-    assert not bad, f"{name}: images without a real alt text: {bad}"
+    for img in body.find_all("img"):
+        figure = img.find_parent("figure")
+        caption = (
+            figure.find("figcaption").get_text(" ", strip=True)
+            if figure and figure.find("figcaption")
+            else ""
+        )
+        problem = alt_text_problem(img.get("alt") or "", caption, img.get("src") or "")
+        if problem:
+            bad.append(f"{img.get('src')}: {problem} (alt={img.get('alt')!r})")
+    assert not bad, f"{name}: images without a real alt text:\n" + "\n".join(bad)
     n_figures = len(figure_cells(nbformat.read(path, as_version=4)))
-    n_images = len(article(soup(site / f"{name}.html")).select(".cell_output img"))
-    assert n_images >= n_figures
+    assert len(body.select(".cell_output img")) >= n_figures
+    numbered = body.select(".cell_output figure figcaption .caption-number")
+    assert len(numbered) >= n_figures, (
+        f"{name}: {len(numbered)} numbered figures for {n_figures} figure cells"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))

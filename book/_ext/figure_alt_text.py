@@ -1,13 +1,13 @@
-"""Sphinx extension: give figure outputs of notebook cells a real alt text.
+"""Sphinx extension: no figure output of a notebook cell is left with a file name as its alt text.
 
 myst-nb renders an image output as ``<img>`` whose alt text is the image's file name, which tells a screen
-reader nothing. The book's convention is that every figure cell is followed by a markdown caption that
-starts with "Figure" ("Figure: the receptive field of ..."). This extension copies that caption, without
-its "Figure:" prefix, into the alt text of each image the cell outputs. An alt text set explicitly in the
-cell's metadata (``mystnb: image: alt: ...``) is kept.
+reader nothing. The book's convention is that a figure cell carries its own description in the cell's
+metadata, ``"mystnb": {"figure": {"name": ..., "caption": ...}, "image": {"alt": ...}}``; that alt text
+wins and this extension leaves it alone. For an image without one, it falls back to the "Figure: ..."
+markdown paragraph right under the cell (without its "Figure:" prefix), then to the figure's caption.
 
-tests/test_book.py checks both halves: every figure cell is followed by a caption, and every image on a
-chapter page has an alt text that is not a file name.
+tests/test_book.py checks the convention (every figure cell is named, captioned and described by an alt
+text that is a sentence, not the caption's first words) and every image on a page.
 """
 
 from __future__ import annotations
@@ -35,8 +35,17 @@ def caption_after(cell: nodes.Element) -> str | None:
     return None
 
 
+def figure_caption(image: nodes.image) -> str | None:
+    """The caption text of the figure an image sits in (myst-nb's ``mystnb.figure.caption``), if any."""
+    parent = image.parent
+    if isinstance(parent, nodes.figure):
+        for caption in parent.findall(nodes.caption):
+            return " ".join(caption.astext().split())
+    return None
+
+
 def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Fill in the alt text of images inside notebook code cells from the caption under the cell."""
+    """Fill in the alt text of images inside notebook code cells that have none of their own."""
     for cell in doctree.findall(nodes.container):
         if cell.get("nb_element") != "cell_code":
             continue
@@ -44,11 +53,11 @@ def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if not images:
             continue
         caption = caption_after(cell)
-        if caption is None:
-            continue
-        text = CAPTION_START.sub("", caption, count=1).strip() or caption
+        below = CAPTION_START.sub("", caption, count=1).strip() or caption if caption else None
         for img in images:
-            img["alt"] = text
+            text = below or figure_caption(img)
+            if text:
+                img["alt"] = text
 
 
 def setup(app: Sphinx) -> dict[str, object]:
