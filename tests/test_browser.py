@@ -5,7 +5,13 @@ with no console error, no failed request and no request to any other host (the b
 RequireJS and the widget manager are served from the site), every image must have loaded, math must be
 typeset by MathJax, every stored widget must be drawn by the widget manager, and a chapter's Colab button
 must open that chapter's notebook on GitHub. The search page must find the book's main word. One full-page
-screenshot per chapter goes to _build/screenshots/.
+screenshot per notebook page goes to _build/screenshots/, in light and in dark mode.
+
+Readers' checks on top: every control of every explorer is moved (the slider's arrow keys, as a keyboard
+user would) and the view it shows must change, with no console error; axe-core (fetched from npm by
+`tools/vendor_assets.py test-js`, injected by this test only) audits every page in light and dark mode and
+no serious or critical violation may remain; in dark mode every figure image must sit on an opaque light
+background (book/_static/book.css), so black text on a transparent figure never meets a dark page.
 
 `make test` builds the book first; run alone, this builds it when the build is missing or stale.
 Needs /usr/bin/chromium (`apt-get install chromium`); Playwright's own browser downloads are never used.
@@ -29,6 +35,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import book_site  # noqa: E402
+import vendor_assets  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,6 +50,20 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 DOCNAMES = book_site.toc_docnames()
+NOTEBOOK_DOCS = book_site.notebook_docnames()
+# Chapters with at least one explorer that responds on the static page (issue 12).
+EXPLORER_CHAPTERS = [
+    "chapters/01_factorizing",
+    "chapters/02_modules",
+    "chapters/03_grid_reduction",
+    "chapters/05_recipe",
+]
+AXE = vendor_assets.TEST_JS_DEST / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+# Violations of the theme (pydata-sphinx-theme 0.17) that neither CSS nor configuration can fix, exempt for
+# the named elements only: the search button is labelled "Search" while it shows "Search... Ctrl+K", and the
+# colour-mode button is labelled "Color mode" while its icons' titles say "Light"/"Dark"/"System Settings".
+AXE_EXEMPT = {"label-content-name-mismatch": [".search-button__button", ".theme-switch-button"]}
 LOAD_TIMEOUT_MS = 60_000
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -79,29 +100,49 @@ def base_url(site: Path):
     server.server_close()
 
 
+def open_context(playwright, profile: Path, base_url: str, color_scheme: str) -> BrowserContext:
+    """A Chromium profile of its own whose reader prefers ``color_scheme``; requests to any other host than
+    the local site are aborted and remembered."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, color_scheme=color_scheme
+    )
+    context.set_default_timeout(LOAD_TIMEOUT_MS)
+    context.outside_requests = []  # type: ignore[attr-defined]
+    local = urlsplit(base_url).netloc
+
+    def guard(route) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == local:
+            route.continue_()
+        else:
+            context.outside_requests.append(url)  # type: ignore[attr-defined]
+            route.abort()
+
+    context.route("**/*", guard)
+    return context
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory, base_url: str):
+def playwright_session():
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context.set_default_timeout(LOAD_TIMEOUT_MS)
-        context.outside_requests = []  # type: ignore[attr-defined]
-        local = urlsplit(base_url).netloc
+        yield playwright
 
-        def guard(route) -> None:
-            url = route.request.url
-            if urlsplit(url).netloc == local:
-                route.continue_()
-            else:
-                context.outside_requests.append(url)  # type: ignore[attr-defined]
-                route.abort()
 
-        context.route("**/*", guard)
-        yield context
-        context.close()
+@pytest.fixture(scope="module")
+def browser(playwright_session, tmp_path_factory: pytest.TempPathFactory, base_url: str):
+    context = open_context(playwright_session, tmp_path_factory.mktemp("chromium-profile"), base_url, "light")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def dark_browser(playwright_session, tmp_path_factory: pytest.TempPathFactory, base_url: str):
+    """A second browser whose reader prefers dark mode (the theme follows it: default_mode auto)."""
+    profile = tmp_path_factory.mktemp("chromium-profile-dark")
+    context = open_context(playwright_session, profile, base_url, "dark")
+    yield context
+    context.close()
 
 
 @dataclass
@@ -187,6 +228,22 @@ def stored_widget_views(page: Page) -> list[str]:
     return [v["model_id"] for v in map(json.loads, views) if v["model_id"] in models]
 
 
+def wait_for_widgets(page: Page) -> list[str]:
+    """Wait until the widget manager has drawn every stored widget view; return their model ids."""
+    views = stored_widget_views(page)
+    if views:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.widget-subarea .jupyter-widgets').length >= n",
+            arg=len(views),
+        )
+    return views
+
+
+def screenshot_name(docname: str) -> str:
+    """chapters/02_modules -> 02_modules; chapters/exercises/ex02 -> exercises-ex02."""
+    return docname.removeprefix("chapters/").replace("/", "-")
+
+
 def expected_colab_url(docname: str) -> str:
     config = book_site.load_yaml("_config.yml")
     repo = config["repository"]
@@ -212,12 +269,8 @@ def test_page_renders_offline(browser: BrowserContext, site: Path, base_url: str
             assert page.locator("article mjx-merror").count() == 0, "MathJax reported a TeX error"
 
         # Widgets: the manager draws one widget area per stored view.
-        views = stored_widget_views(page)
+        views = wait_for_widgets(page)
         if views:
-            page.wait_for_function(
-                "n => document.querySelectorAll('.widget-subarea .jupyter-widgets').length >= n",
-                arg=len(views),
-            )
             drawn = page.locator(".widget-subarea > .jupyter-widgets")
             assert drawn.count() >= len(views)
             for i in range(drawn.count()):
@@ -237,7 +290,7 @@ def test_page_renders_offline(browser: BrowserContext, site: Path, base_url: str
             assert colab.first.get_attribute("href") == expected_colab_url(docname)
             if docname.startswith("chapters/"):
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"{Path(docname).name}.png"), full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(docname)}.png"), full_page=True)
 
         page.wait_for_load_state("networkidle")
         assert not rec.console_errors, f"console errors: {rec.console_errors}"
@@ -266,3 +319,217 @@ def test_search_finds_results(browser: BrowserContext, base_url: str) -> None:
     finally:
         page.close()
     assert not QuietHandler.errors, f"the server could not answer: {QuietHandler.errors}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Explorers: moving a control on the static page changes what it shows.
+
+# What a widget area shows besides its controls: the visible HTML views, outputs and images.
+SHOWN_JS = """area => {
+    const controls = '.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-radio';
+    const parts = [];
+    for (const el of area.querySelectorAll('.widget-html-content, .widget-output, img')) {
+        if (el.closest(controls) || el.getClientRects().length === 0) continue;
+        if (el.tagName === 'IMG' && el.closest('.widget-html-content')) continue;  // inside a view already
+        parts.push(el.tagName === 'IMG' ? el.src : el.innerHTML);
+    }
+    return parts.join('\\n');
+}"""
+
+
+def widget_controls(page: Page) -> list[tuple[int, int]]:
+    """(widget area, slider) index pairs of every slider handle drawn on the page."""
+    counts = page.eval_on_selector_all(
+        ".widget-subarea",
+        "areas => areas.map(a => a.querySelectorAll('.widget-slider [role=slider]').length)",
+    )
+    return [(area, k) for area, n in enumerate(counts) for k in range(n)]
+
+
+def pages_with_widget_state() -> list[str]:
+    out = []
+    for name in NOTEBOOK_DOCS:
+        nb = json.loads((ROOT / f"{name}.ipynb").read_text(encoding="utf-8"))
+        if nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state"):
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("docname", pages_with_widget_state())
+def test_explorers_respond_on_the_static_page(browser: BrowserContext, base_url: str, docname: str) -> None:
+    """Every slider of every explorer, moved with the keyboard, changes the view shown beside it, and moving
+    it back shows the first view again, with no console error (no kernel: the views are stored)."""
+    rec = visit(browser, f"{base_url}{docname}.html")
+    page = rec.page
+    try:
+        wait_for_widgets(page)
+        controls = widget_controls(page)
+        assert controls, f"{docname} stores widgets but draws no slider"
+        areas = page.locator(".widget-subarea")
+        for area_index, k in controls:
+            area = areas.nth(area_index)
+            handle = area.locator(".widget-slider [role=slider]").nth(k)
+            name = handle.get_attribute("aria-label") or f"slider {k}"
+            where = f"{docname}: widget area {area_index}, {name!r}"
+            before = area.evaluate(SHOWN_JS)
+            assert before, f"{where}: the explorer shows nothing"
+            now, top = (
+                float(handle.get_attribute("aria-valuenow")),
+                float(handle.get_attribute("aria-valuemax")),
+            )
+            forward, back = ("ArrowRight", "ArrowLeft") if now < top else ("ArrowLeft", "ArrowRight")
+            handle.focus()
+            page.keyboard.press(forward)
+            moved = area.evaluate(SHOWN_JS)
+            for _ in range(50):  # the manager re-renders asynchronously
+                if moved != before:
+                    break
+                page.wait_for_timeout(100)
+                moved = area.evaluate(SHOWN_JS)
+            assert float(handle.get_attribute("aria-valuenow")) != now, f"{where}: the slider did not move"
+            assert moved != before, f"{where}: moving the slider did not change what the explorer shows"
+            handle.focus()
+            page.keyboard.press(back)
+            page.wait_for_timeout(200)
+            assert area.evaluate(SHOWN_JS) == before, f"{where}: moving back did not restore the first view"
+        assert not rec.console_errors, f"console errors: {rec.console_errors}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("docname", EXPLORER_CHAPTERS)
+def test_chapter_has_an_explorer(docname: str) -> None:
+    """Chapters 1, 2, 3 and 5 each store an explorer that switches views in the browser (a Stack whose
+    selected index a jslink ties to a slider)."""
+    nb = json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    models = {model.get("model_name") for model in state.values()}
+    assert {"StackModel", "LinkModel", "SelectionSliderModel"} <= models, (
+        f"{docname} stores no browser-side explorer (Stack + jslink + SelectionSlider): {sorted(models)}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Accessibility (axe-core) and dark mode.
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Serious and critical axe-core violations on the page, less the narrow exemptions of AXE_EXEMPT."""
+    assert AXE.is_file(), f"{AXE} is missing: run `python tools/vendor_assets.py test-js` (make install does)"
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async ([impacts, exempt]) => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            const out = [];
+            for (const v of result.violations) {
+                if (!impacts.includes(v.impact)) continue;
+                for (const node of v.nodes) {
+                    const t = node.target[0];
+                    const el = typeof t === 'string' ? document.querySelector(t) : null;
+                    const skip = (exempt[v.id] || []).some(sel => el && el.closest(sel));
+                    if (!skip) out.push(`${v.impact} ${v.id}: ${v.help} at ${node.target.join(' ')}`);
+                }
+            }
+            return out;
+        }""",
+        [list(BLOCKING_IMPACTS), AXE_EXEMPT],
+    )
+    return found
+
+
+def settle(page: Page) -> None:
+    """Wait for what changes the page after load: math typesetting and widgets."""
+    if page.locator("article .math").count():
+        wait_for_math(page)
+    wait_for_widgets(page)
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_accessibility_audit(
+    browser: BrowserContext, dark_browser: BrowserContext, base_url: str, docname: str
+):
+    """axe-core over the whole page, in light and in dark mode (colour contrast differs)."""
+    problems = []
+    for mode, context in (("light", browser), ("dark", dark_browser)):
+        page = context.new_page()
+        try:
+            page.goto(f"{base_url}{docname}.html", wait_until="networkidle")
+            settle(page)
+            problems += [f"[{mode}] {v}" for v in axe_violations(page)]
+        finally:
+            page.close()
+    assert not problems, f"{docname}: accessibility violations:\n" + "\n".join(problems)
+
+
+def test_axe_finds_a_planted_violation(browser: BrowserContext, base_url: str) -> None:
+    """The audit can fail: an image without alt text and an unlabeled slider are reported."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{base_url}{DOCNAMES[0]}.html", wait_until="networkidle")
+        page.evaluate(
+            """() => {
+                const main = document.querySelector('article') || document.body;
+                const img = document.createElement('img');
+                img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+                main.appendChild(img);
+                const knob = document.createElement('div');
+                knob.setAttribute('role', 'slider'); knob.setAttribute('tabindex', '0');
+                knob.setAttribute('aria-valuenow', '1');
+                main.appendChild(knob);
+            }"""
+        )
+        found = "\n".join(axe_violations(page))
+        assert "image-alt" in found and "aria-input-field-name" in found, found
+    finally:
+        page.close()
+
+
+# Figure images in dark mode: every pixel of the image area must end up on an opaque light background,
+# either because the image itself is opaque or because its computed background is opaque and light.
+FIGURE_BACKGROUNDS_JS = """async () => {
+    const out = [];
+    const imgs = Array.from(document.querySelectorAll('article .cell_output img'))
+        .filter(img => img.getClientRects().length > 0);
+    for (const img of imgs) {
+        img.loading = 'eager';
+        if (!img.complete) await new Promise(done => { img.onload = done; img.onerror = done; });
+        const bg = getComputedStyle(img).backgroundColor;
+        const m = bg.match(/rgba?\\(([\\d.]+),\\s*([\\d.]+),\\s*([\\d.]+)(?:,\\s*([\\d.]+))?\\)/);
+        const [r, g, b, a] = m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : [0, 0, 0, 0];
+        const lightBackground = a === 1 && (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 > 0.85;
+        let opaquePixels = false;
+        try {
+            const c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const ctx = c.getContext('2d');
+            ctx.drawImage(img, 0, 0);
+            const data = ctx.getImageData(0, 0, c.width, c.height).data;
+            opaquePixels = true;
+            for (let i = 3; i < data.length; i += 4) if (data[i] < 255) { opaquePixels = false; break; }
+        } catch (e) { opaquePixels = false; }
+        out.push({src: (img.getAttribute('src') || '').slice(0, 80), bg, lightBackground, opaquePixels});
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_DOCS)
+def test_dark_mode(dark_browser: BrowserContext, base_url: str, docname: str) -> None:
+    """The page turns dark when the reader prefers it, its figures stay readable (opaque light background),
+    and a dark screenshot is saved beside the light one."""
+    page = dark_browser.new_page()
+    try:
+        page.goto(f"{base_url}{docname}.html", wait_until="networkidle")
+        settle(page)
+        assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        figures = page.evaluate(FIGURE_BACKGROUNDS_JS)
+        unreadable = [f for f in figures if not (f["lightBackground"] or f["opaquePixels"])]
+        assert not unreadable, (
+            f"{docname}: figures that would show on the dark page's background: {unreadable}"
+        )
+        # book.css puts every output image on white, whatever the image is.
+        assert all(f["lightBackground"] for f in figures), figures
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(docname)}-dark.png"), full_page=True)
+    finally:
+        page.close()

@@ -1,7 +1,8 @@
 """Fetch the third-party files the book build and the tests need, into git-ignored folders.
 
-    python tools/vendor_assets.py js      [--dest book/_static/vendor]
-    python tools/vendor_assets.py wheels  [--dest .venv/wheelhouse]
+    python tools/vendor_assets.py js       [--dest book/_static/vendor]
+    python tools/vendor_assets.py test-js  [--dest .venv/test-js]
+    python tools/vendor_assets.py wheels   [--dest .venv/wheelhouse]
 
 ``js``: the rendered book must work offline, so the JavaScript that Sphinx/myst-nb would load from CDNs is
 served from the built site instead. MathJax comes from the ``sphinx-mathjax-offline`` package; this fetches
@@ -9,6 +10,9 @@ RequireJS and the ipywidgets HTML manager (``@jupyter-widgets/html-manager`` 1.x
 ipywidgets 8 state) from the npm registry with ``npm pack`` and unpacks the files the page loads.
 ``_config.yml`` points myst-nb's ``nb_ipywidgets_js`` at them. Runs in milliseconds when the files are
 already there for the pinned versions.
+
+``test-js``: JavaScript that only the tests load into pages, never shipped with the site: axe-core, the
+accessibility checker tests/test_browser.py runs over every page.
 
 ``wheels``: a local wheelhouse with the project's runtime dependencies (torch and torchvision excluded),
 ``ipykernel`` and the build backend, so that tests/test_fresh_env.py can install the book's library into
@@ -50,6 +54,11 @@ NPM_PACKAGES = [
         "html-manager",
     ),
 ]
+# Loaded by the tests only (tests/test_browser.py injects it), so it lives outside the site's static files.
+TEST_NPM_PACKAGES = [
+    ("axe-core", "4.14.1", ["axe.min.js", "package.json", "LICENSE*"], "axe-core"),
+]
+TEST_JS_DEST = ROOT / ".venv" / "test-js"
 MANIFEST = "manifest.json"
 
 # Packages the kernel of the fresh environment needs besides the project's own dependencies.
@@ -57,20 +66,16 @@ EXTRA_WHEELS = ["ipykernel", "setuptools>=64"]
 PREINSTALLED = {"torch", "torchvision"}
 
 
-def _manifest_wanted() -> dict[str, str]:
-    return {name: version for name, version, _, _ in NPM_PACKAGES}
-
-
-def vendor_js(dest: Path) -> None:
+def vendor_js(dest: Path, packages: list[tuple[str, str, list[str], str]] = NPM_PACKAGES) -> None:
     """Unpack the pinned npm packages' runtime files into ``dest`` (skipped when already there)."""
     manifest = dest / MANIFEST
-    wanted = _manifest_wanted()
+    wanted = {name: version for name, version, _, _ in packages}
     if manifest.is_file():
         try:
             have = json.loads(manifest.read_text())
         except json.JSONDecodeError:
             have = {}
-        if have == wanted and all((dest / sub).is_dir() for *_, sub in NPM_PACKAGES):
+        if have == wanted and all((dest / sub).is_dir() for *_, sub in packages):
             return
     npm = shutil.which("npm")
     if npm is None:
@@ -81,7 +86,7 @@ def vendor_js(dest: Path) -> None:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, version, globs, sub in NPM_PACKAGES:
+        for name, version, globs, sub in packages:
             out = (
                 subprocess.run(
                     [npm, "pack", "--silent", "--pack-destination", tmp, f"{name}@{version}"],
@@ -146,11 +151,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["js", "wheels"])
+    parser.add_argument("what", choices=["js", "test-js", "wheels"])
     parser.add_argument("--dest", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.what == "js":
         vendor_js((args.dest or ROOT / "book" / "_static" / "vendor").resolve())
+    elif args.what == "test-js":
+        vendor_js((args.dest or TEST_JS_DEST).resolve(), TEST_NPM_PACKAGES)
     else:
         build_wheelhouse((args.dest or ROOT / ".venv" / "wheelhouse").resolve())
     return 0

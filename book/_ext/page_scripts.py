@@ -5,6 +5,9 @@
 - Drop sphinx-thebe's scripts altogether when the book has no live-code (thebe) button: they only exist to
   fetch thebe from a CDN when that button is pressed, and the rendered book is meant to work offline.
 
+It also loads book/_ext/accessibility.py (markup fixes for the accessibility audit), so that _config.yml
+lists one extension for both.
+
 tests/test_browser.py opens every page in a browser and fails on any console error or outside request.
 """
 
@@ -51,6 +54,7 @@ def clean_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
 
 
 def setup(app: Sphinx) -> dict[str, object]:
+    app.setup_extension("accessibility")  # book/_ext is on sys.path (local_extensions in _config.yml)
     # A late priority: run after the extensions that add per-page scripts (myst-nb adds the widget ones).
     app.connect("html-page-context", clean_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
