@@ -13,8 +13,9 @@ by a 3×1 gives only rank-1 ("separable") 3×3 kernels (``singular_values``, ``b
 longer a convolution at all (``collapse_linear_convs`` works only for the linear chain; ``fit_single_conv``
 measures how far a module is from the best single convolution).
 
-The costs of the three ways to build an n×n window (``build_factorized``, ``factorization_cost``) and the
-receptive field of any module (``receptive_field``) complete the chapter's toolbox.
+The costs of the three ways to build an n×n window (``build_factorized``, ``factorization_cost``), the
+receptive field of any module (``receptive_field``, measured) and of a chain of layers (``window_trace``,
+counted, strides included) complete the chapter's toolbox.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from .layers import AsymmetricConv, ConvBNReLU, StackedConv3x3, check_channels, 
 __all__ = [
     "receptive_field",
     "support_shape",
+    "WindowStep",
+    "window_trace",
+    "conv_stack",
     "compose_kernels",
     "singular_values",
     "best_rank1",
@@ -115,6 +119,77 @@ def support_shape(field: np.ndarray, tol: float = 0.0) -> tuple[int, int]:
     if rows.size == 0:
         return 0, 0
     return int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+
+
+@dataclass(frozen=True)
+class WindowStep:
+    """One layer of a chain and the window its output sees on the chain's input (``window_trace``)."""
+
+    name: str  # the layer's name in the module ("0", "layers.1.conv", "conv_1a_3x3.conv", ...)
+    kernel: tuple[int, int]  # (height, width) of the convolution or pooling window
+    stride: int
+    window: tuple[int, int]  # (height, width) of the input window one output pixel of this layer sees
+    jump: int  # input pixels between neighbouring output pixels of this layer (product of the strides)
+
+
+def window_trace(module: nn.Module) -> list[WindowStep]:
+    """The receptive-field size after every convolution and pooling layer of a chain, counted analytically.
+
+    A layer with a k×k window and stride s, applied to a map whose neighbouring pixels lie ``jump`` input
+    pixels apart, widens the window by ``(k − 1) · jump`` and multiplies ``jump`` by s. A stride-1 chain
+    grows by k − 1 per layer (3 → 5 → 7 for stacked 3×3); after a stride-2 layer every later 3×3 adds 4
+    pixels: the released Inception-v3 stem (3×3/2, 3×3, 3×3) sees 3 → 7 → 11 (paper sec. 6, Table 1).
+
+    ``module`` must apply its ``nn.Conv2d`` and pooling layers one after another in registration order (a
+    chain such as ``nn.Sequential``, ``StackedConv3x3`` or a network's stem), not in parallel branches;
+    ``receptive_field`` measures any module and the unit tests check the two agree on chains.
+    """
+    steps: list[WindowStep] = []
+    window, jump = (1, 1), 1
+    for name, m in module.named_modules():
+        if isinstance(m, nn.Conv2d):
+            kernel = (int(m.kernel_size[0]), int(m.kernel_size[1]))
+            dilation = (int(m.dilation[0]), int(m.dilation[1]))
+            stride = (int(m.stride[0]), int(m.stride[1]))
+        elif isinstance(m, nn.MaxPool2d | nn.AvgPool2d):
+            size = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size, m.kernel_size)
+            kernel = (int(size[0]), int(size[1]))
+            raw = m.stride if m.stride is not None else m.kernel_size
+            stride = raw if isinstance(raw, tuple) else (raw, raw)
+            stride = (int(stride[0]), int(stride[1]))
+            raw_dilation = getattr(m, "dilation", 1)
+            dilation = raw_dilation if isinstance(raw_dilation, tuple) else (raw_dilation, raw_dilation)
+        else:
+            continue
+        if stride[0] != stride[1]:
+            raise ValueError(f"layer {name!r} has unequal strides {stride}: window_trace needs equal ones")
+        window = (
+            window[0] + (kernel[0] - 1) * dilation[0] * jump,
+            window[1] + (kernel[1] - 1) * dilation[1] * jump,
+        )
+        jump *= stride[0]
+        steps.append(WindowStep(name, kernel, stride[0], window, jump))
+    if not steps:
+        raise ValueError(f"{type(module).__name__} has no convolution or pooling layer: no window to trace")
+    return steps
+
+
+def conv_stack(kernel_size: int, depth: int, first_stride: int = 1, channels: int = 1) -> nn.Sequential:
+    """``depth`` k×k conv units in a row, ``channels`` wide, padded by k // 2; the first has ``first_stride``.
+
+    The stacks chapter 1 measures: ``conv_stack(3, 2)`` sees the 5×5 window of one 5×5 (sec. 3.1);
+    ``conv_stack(3, 3, first_stride=2)`` is the shape of the released stem's first three convolutions
+    (3×3/2, 3×3, 3×3), whose window is 11×11.
+    """
+    check_kernel_size("kernel_size", kernel_size)
+    check_channels("depth", depth)
+    if first_stride not in (1, 2):
+        raise ValueError(f"first_stride must be 1 or 2, got {first_stride!r}")
+    check_channels("channels", channels)
+    strides = [first_stride] + [1] * (depth - 1)
+    return nn.Sequential(
+        *[ConvBNReLU(channels, channels, kernel_size, stride=s, padding=kernel_size // 2) for s in strides]
+    )
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from inception_lib.kernels import (
     collapse_linear_convs,
     compose_kernels,
     composition_rank,
+    conv_stack,
     factorization_cost,
     fit_factor_kernels,
     fit_single_conv,
@@ -24,6 +25,7 @@ from inception_lib.kernels import (
     receptive_field,
     singular_values,
     support_shape,
+    window_trace,
 )
 from inception_lib.layers import AsymmetricConv, ConvBNReLU, StackedConv3x3
 
@@ -78,6 +80,67 @@ def test_receptive_field_multiplies_paths_by_intermediate_channels_and_leaves_mo
 def test_receptive_field_rejects_flat_outputs():
     with pytest.raises(ValueError, match="4-D"):
         receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten()), 1, 7)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "depth", "first_stride", "windows"),
+    [
+        (3, 3, 1, [3, 5, 7]),
+        (5, 2, 1, [5, 9]),
+        (3, 3, 2, [3, 7, 11]),  # the released stem's shape: a stride-2 first layer doubles every later step
+        (3, 5, 2, [3, 7, 11, 15, 19]),
+        (7, 1, 2, [7]),
+    ],
+)
+def test_window_trace_counts_the_measured_window(kernel, depth, first_stride, windows):
+    stack = conv_stack(kernel, depth, first_stride)
+    steps = window_trace(stack)
+    assert [step.window for step in steps] == [(w, w) for w in windows]
+    assert [step.jump for step in steps] == [first_stride] * depth
+    assert steps[0].stride == first_stride and all(step.stride == 1 for step in steps[1:])
+    field = receptive_field(stack, 1, 25)  # 25 = 1 (mod 4): the centre output sits over the centre input
+    assert support_shape(field) == (windows[-1], windows[-1])
+
+
+def test_window_trace_of_the_released_stem_and_the_7x7_stem():
+    from inception_lib.network import InceptionV3
+
+    v3, v2 = InceptionV3(aux_logits=False), InceptionV3(aux_logits=False, stem="7x7")
+    stem = nn.Sequential(v3.conv_1a_3x3, v3.conv_2a_3x3, v3.conv_2b_3x3)
+    assert [s.window[0] for s in window_trace(stem)] == [3, 7, 11]
+    assert [s.name for s in window_trace(stem)] == ["0.conv", "1.conv", "2.conv"]
+    assert support_shape(receptive_field(stem, 3, 31)) == (11, 11)
+    assert [s.window[0] for s in window_trace(v2.conv_1a_7x7)] == [7]
+    assert support_shape(receptive_field(v2.conv_1a_7x7, 3, 31)) == (7, 7)
+    # the rest of the stem: maxpool 3×3/2, 1×1, 3×3, maxpool 3×3/2 (the pooling layers count too)
+    full = nn.Sequential(*[m for _, m in v3.feature_blocks()[:7]])
+    assert [s.window[0] for s in window_trace(full)] == [3, 7, 11, 15, 15, 23, 31]
+
+
+def test_window_trace_handles_pooling_and_rejects_modules_without_windows():
+    steps = window_trace(nn.Sequential(nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, (1, 5))))
+    assert [(s.kernel, s.stride, s.window, s.jump) for s in steps] == [
+        ((3, 3), 1, (3, 3), 1),
+        ((2, 2), 2, (4, 4), 2),
+        ((1, 5), 1, (4, 12), 2),
+    ]
+    with pytest.raises(ValueError, match="no convolution or pooling"):
+        window_trace(nn.Sequential(nn.ReLU()))
+    with pytest.raises(ValueError, match="unequal strides"):
+        window_trace(nn.Conv2d(1, 1, 3, stride=(1, 2)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kernel_size": 4, "depth": 2}, "kernel_size must be odd"),
+        ({"kernel_size": 3, "depth": 0}, "depth must be a positive integer"),
+        ({"kernel_size": 3, "depth": 2, "first_stride": 3}, "first_stride must be 1 or 2"),
+    ],
+)
+def test_conv_stack_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        conv_stack(**kwargs)
 
 
 def test_support_shape_of_zero_map():

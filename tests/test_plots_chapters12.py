@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 from torch import nn  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
@@ -24,7 +24,13 @@ from inception_lib.blocks import (  # noqa: E402
 )
 from inception_lib.kernels import receptive_field  # noqa: E402
 from inception_lib.layers import ConvBNReLU, StackedConv3x3  # noqa: E402
-from inception_lib.plots.diagrams import diagram_labels, module_tree, plot_module_diagram  # noqa: E402
+from inception_lib.plots.diagrams import (  # noqa: E402
+    box_text,
+    diagram_labels,
+    diagram_texts,
+    module_tree,
+    plot_module_diagram,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +43,71 @@ def _labelled(ax) -> bool:
     return bool(ax.get_title() and ax.get_xlabel() and ax.get_ylabel())
 
 
-def test_exports():
-    for name in ("plot_receptive_fields", "plot_kernels", "plot_module_diagram", "diagram_labels"):
-        assert hasattr(plots, name)
+def test_package_functions_draw_what_they_are_given():
+    """What ``inception_lib.plots`` exports draws: one image per kernel, one box per diagram label."""
+    fig = plots.plot_kernels({"a": np.eye(3), "b": -np.eye(3)}, title="K")
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["a", "b"]
+    labels = plots.diagram_labels(InceptionA(16, 8), 9)
+    patches = plots.plot_module_diagram(InceptionA(16, 8)).axes[0].patches
+    boxes = [p for p in patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == len(labels) == 10
+
+
+def test_compared_kernels_share_one_colour_scale():
+    kernel = np.array([[2.0, -1.0], [0.5, 0.0]])
+    fit = np.array([[1.9, -1.0], [0.4, 0.1]])
+    fig = plots.plot_kernels({"kernel": kernel, "fit": fit, "residual": kernel - fit})
+    panels = [ax for ax in fig.axes if ax.images]
+    limits = {ax.images[0].get_clim() for ax in panels}
+    assert limits == {(-2.0, 2.0)}  # the residual is drawn on the kernel's scale: it looks as small as it is
+    assert len(fig.axes) == len(panels) + 1  # one colour bar for the three panels
+    alone = plots.plot_kernels({"kernel": kernel, "residual": kernel - fit}, shared_scale=False)
+    assert sorted(ax.images[0].get_clim()[1] for ax in alone.axes if ax.images) == [pytest.approx(0.1), 2.0]
+
+
+def test_relative_fields_with_outlined_windows():
+    fields = {
+        "two 3×3": receptive_field(StackedConv3x3(1, 1, 5), 1, 9),
+        "one 7×7": receptive_field(ConvBNReLU(1, 1, 7, padding="same"), 1, 9),
+    }
+    fig = plots.plot_receptive_fields(fields, annotate=False, relative=True, outline=True)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.images[0].get_array().max() for ax in panels] == [1.0, 1.0]
+    assert {ax.images[0].get_clim() for ax in panels} == {(0.0, 1.0)}
+    frames = [[p for p in ax.patches if isinstance(p, Rectangle)] for ax in panels]
+    assert [(f[0].get_width(), f[0].get_height()) for f in frames] == [(5, 5), (7, 7)]
+    assert [[t.get_text() for t in ax.texts] for ax in panels] == [["window 5×5"], ["window 7×7"]]
+
+
+def test_labels_are_at_least_9_points():
+    figures = [
+        plots.plot_kernels({"k": np.ones((3, 3))}),
+        plots.plot_receptive_fields({"f": np.ones((3, 3))}),
+        plots.plot_cost_curves([3, 5], {"a": [1, 2]}, "T", "x", "y"),
+        plots.plot_module_diagram(InceptionA(16, 8)),
+        plots.plot_branch_costs({"m": [1, 2]}, ["a", "b"], "T", "x"),
+    ]
+    for fig in figures:
+        sizes = [t.get_fontsize() for ax in fig.axes for t in ax.texts]
+        ticks = [label for ax in fig.axes for label in ax.get_xticklabels() + ax.get_yticklabels()]
+        sizes += [label.get_fontsize() for label in ticks]
+        sizes += [t.get_fontsize() for legend in fig.legends for t in legend.get_texts()]
+        assert sizes and min(sizes) >= 9, fig
+
+
+def test_branch_costs_stack_one_segment_per_branch():
+    costs = {"A": [1e6, 2e6, 3e6], "A twin": [1e6, 2e6, 5e6]}
+    fig = plots.plot_branch_costs(costs, ["1×1", "5×5", "deep"], "Where the MACs go", "MACs (count)")
+    ax = fig.axes[0]
+    assert _labelled(ax) and len(ax.patches) == 6
+    widths = sorted(round(p.get_width()) for p in ax.patches)
+    assert widths == [1_000_000, 1_000_000, 2_000_000, 2_000_000, 3_000_000, 5_000_000]
+    assert sorted(t.get_text().strip() for t in ax.texts) == ["6.00 M", "8.00 M"]  # totals at the bars' ends
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["1×1", "5×5", "deep"]
+    fig.canvas.draw()
+    assert "2 M" in [t.get_text() for t in ax.get_xticklabels()]  # plain counts, no "1e6" offset
+    with pytest.raises(ValueError, match="3 branches"):
+        plots.plot_branch_costs({"A": [1, 2]}, ["a", "b", "c"], "T", "x")
 
 
 def test_receptive_fields_one_image_per_panel_with_path_counts():
@@ -127,12 +195,20 @@ def test_inception_a_diagram_reads_its_convolutions():
         "concat, 256",
     ]
     assert sorted(label for label in labels if "conv" in label) == sorted(_conv_labels(module))
-    fig = plot_module_diagram(module)
+    fig = plot_module_diagram(module, input_size=35)
     ax = fig.axes[0]
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     assert len(boxes) == len(labels) == 10
-    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(labels)
-    assert _labelled(ax) and "256" in ax.get_title()
+    texts = diagram_texts(module, 35)
+    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(texts)
+    assert texts[0] == "input\n35×35×192" and texts[-1] == "concat\n35×35×256"
+    assert _labelled(ax) and "256" in ax.get_title() and "35×35" in ax.get_title()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["input", "1×1 convolution", "k×k, 1×n or n×1 convolution", "pooling",
+                      "concatenation (filter concat)"]
+    # every box fill is one of the legend's colours
+    fills = {p.get_facecolor() for p in boxes}
+    assert fills <= {h.get_facecolor() for h in fig.legends[0].legend_handles}
 
 
 @pytest.mark.parametrize(
@@ -164,6 +240,29 @@ def test_nested_branches_and_chains():
     assert [c.kind for c in pool_then.children] == ["box", "branches", "box"]
     assert "3×3/2 max pool, 128" in diagram_labels(then_pool)
     assert "3×3/2 max pool, 288" in diagram_labels(Reduction35to17(288))
+
+
+def test_boxes_show_the_grid_each_layer_outputs():
+    texts = diagram_texts(Reduction35to17(288), 35)
+    assert texts == [
+        "input\n35×35×288",
+        "3×3/2 conv\n17×17×384",
+        "1×1 conv\n35×35×64",
+        "3×3 conv\n35×35×96",
+        "3×3/2 conv\n17×17×96",
+        "3×3/2 max pool\n17×17×288",
+        "concat\n17×17×768",
+    ]
+    assert box_text("5×5 conv, 64", None) == "5×5 conv, 64"
+    assert box_text("concat, 2048", (8, 8)) == "concat\n8×8×2048"
+
+
+def test_diagram_into_given_axes_side_by_side():
+    fig, axes = plt.subplots(1, 2)
+    plot_module_diagram(InceptionA(16, 8), ax=axes[0], legend=False)
+    out = plot_module_diagram(Reduction35to17(16), ax=axes[1], input_size=9)
+    assert out is fig and len(fig.legends) == 1
+    assert all(any(isinstance(p, FancyBboxPatch) for p in ax.patches) for ax in axes)
 
 
 def test_undrawable_module_raises():

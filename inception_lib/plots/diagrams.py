@@ -9,6 +9,10 @@ concatenation of theirs is drawn as side-by-side branches joined by a "concat" b
 "1×7 conv, 160" reads ``kernel_size`` and ``out_channels`` from the ``nn.Conv2d``; "3×3/2 max pool, 288"
 reads the pooling layer and the channels it passed. Any module built from chains and concatenations of such
 units can be drawn: the Figure 5/6/7 modules, GoogLeNet's Figure 4 module, the grid reductions.
+
+Each box also shows the tensor it outputs, H×W×C, from the same forward pass: run the module on the grid it
+works on in the network (``input_size=35`` for a 35×35 module) and the diagram states every grid size, so a
+stride-2 box visibly halves the grid. A legend names the box colours (Okabe-Ito tints, colour-blind safe).
 """
 
 from __future__ import annotations
@@ -16,24 +20,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch, Patch
 from torch import nn
 
 from ..counting import as_input_shape
 from ..layers import ConvBNReLU
-from .common import new_figure
+from .common import OKABE_ITO, new_figure
 
-__all__ = ["DiagramNode", "module_tree", "diagram_labels", "plot_module_diagram"]
+__all__ = ["DiagramNode", "module_tree", "diagram_labels", "diagram_texts", "box_text", "plot_module_diagram"]
 
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+
+
+def _tint(colour: str, strength: float) -> str:
+    """``colour`` mixed with white (an opaque light tint, so black box text stays readable)."""
+    rgb = to_rgb(colour)
+    return to_hex(tuple(1 - strength * (1 - c) for c in rgb))
+
+
+# Box fills: light tints of the Okabe-Ito palette (plots.common), one per kind of box, named in the legend.
 _COLOURS = {
     "input": "#ffffff",
-    "conv1x1": "#fff2b3",
-    "conv": "#cfe2f3",
-    "pool": "#d9ead3",
-    "concat": "#e6e6e6",
-    "other": "#f4cccc",
+    "conv1x1": _tint(OKABE_ITO[6], 0.55),  # yellow
+    "conv": _tint(OKABE_ITO[5], 0.5),  # sky blue
+    "pool": _tint(OKABE_ITO[2], 0.4),  # bluish green
+    "concat": _tint(OKABE_ITO[7], 0.14),  # grey
+    "other": _tint(OKABE_ITO[3], 0.35),  # vermillion
+}
+_LEGEND = {
+    "input": "input",
+    "conv1x1": "1×1 convolution",
+    "conv": "k×k, 1×n or n×1 convolution",
+    "pool": "pooling",
+    "concat": "concatenation (filter concat)",
+    "other": "other module",
 }
 
 
@@ -44,6 +66,7 @@ class DiagramNode:
     ``kind`` is "box" (one unit: a conv, a pool, ...), "chain" (children applied one after another) or
     "branches" (children applied to the same input, outputs concatenated along channels: a "concat" box
     with ``out_channels`` follows them). ``colour`` names the box style ("conv", "conv1x1", "pool", ...).
+    ``grid`` is the (height, width) of the node's output in the recorded forward pass.
     """
 
     kind: str
@@ -51,6 +74,7 @@ class DiagramNode:
     colour: str = "other"
     out_channels: int = 0
     children: list[DiagramNode] = field(default_factory=list)
+    grid: tuple[int, int] | None = None
 
     @property
     def width(self) -> int:
@@ -121,6 +145,14 @@ class _Recorder:
 
 
 def _node(module: nn.Module, calls: dict[int, dict]) -> DiagramNode:
+    node = _classify(module, calls)
+    value = calls[id(module)].get("value")
+    if isinstance(value, torch.Tensor) and value.dim() == 4:
+        node.grid = (int(value.shape[2]), int(value.shape[3]))
+    return node
+
+
+def _classify(module: nn.Module, calls: dict[int, dict]) -> DiagramNode:
     record = calls[id(module)]
     channels = int(record["value"].shape[1]) if record.get("value") is not None else 0
     if isinstance(module, ConvBNReLU):
@@ -172,9 +204,9 @@ def module_tree(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> Dia
         recorder.remove()
         module.train(was_training)
     root = _node(module, recorder.calls)
-    source = DiagramNode("box", f"input, {shape[0]}", "input", shape[0])
+    source = DiagramNode("box", f"input, {shape[0]}", "input", shape[0], grid=(shape[1], shape[2]))
     children = root.children if root.kind == "chain" else [root]
-    return DiagramNode("chain", children=[source, *children], out_channels=root.out_channels)
+    return DiagramNode("chain", children=[source, *children], out_channels=root.out_channels, grid=root.grid)
 
 
 def _labels(node: DiagramNode) -> list[str]:
@@ -191,7 +223,32 @@ def diagram_labels(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> 
     return _labels(module_tree(module, input_size))
 
 
-_BOX_W, _BOX_H = 0.88, 0.56
+def box_text(label: str, grid: tuple[int, int] | None) -> str:
+    """What a box shows: its label, or with a grid the operation above the output tensor's H×W×C.
+
+    ``box_text("3×3/2 conv, 384", (17, 17))`` is ``"3×3/2 conv\n17×17×384"``.
+    """
+    if grid is None:
+        return label
+    operation, _, channels = label.rpartition(", ")
+    return f"{operation}\n{grid[0]}×{grid[1]}×{channels}"
+
+
+def diagram_texts(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> list[str]:
+    """Every box text of ``module``'s diagram as drawn (``box_text``), in ``diagram_labels`` order."""
+    return _texts(module_tree(module, input_size))
+
+
+def _texts(node: DiagramNode) -> list[str]:
+    if node.kind == "box":
+        return [box_text(node.label, node.grid)]
+    texts = [text for child in node.children for text in _texts(child)]
+    if node.kind == "branches":
+        texts.append(box_text(f"concat, {node.out_channels}", node.grid))
+    return texts
+
+
+_BOX_W, _BOX_H = 0.9, 0.66
 
 
 def _box(ax, x: float, row: int, label: str, colour: str, width: float = _BOX_W):
@@ -206,7 +263,7 @@ def _box(ax, x: float, row: int, label: str, colour: str, width: float = _BOX_W)
         linewidth=0.8,
     )
     ax.add_patch(patch)
-    ax.text(x, y, label, ha="center", va="center", fontsize=8)
+    ax.text(x, y, label, ha="center", va="center", fontsize=9, linespacing=1.15)
     return [(x, y + _BOX_H / 2)], [(x, y - _BOX_H / 2)]
 
 
@@ -224,7 +281,7 @@ def _arrows(ax, sources, targets) -> None:
 def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
     """Draw ``node`` centred in columns [x0, x0 + width) from ``row`` down; return top and bottom anchors."""
     if node.kind == "box":
-        return _box(ax, x0 + width / 2, row, node.label, node.colour)
+        return _box(ax, x0 + width / 2, row, box_text(node.label, node.grid), node.colour)
     if node.kind == "chain":
         tops, bottoms = None, None
         for child in node.children:
@@ -247,7 +304,7 @@ def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
         ax,
         x0 + width / 2,
         row + node.height - 1,
-        f"concat, {node.out_channels}",
+        box_text(f"concat, {node.out_channels}", node.grid),
         "concat",
         width=node.width - 1 + _BOX_W,
     )
@@ -257,17 +314,34 @@ def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
     return tops, concat_bottoms
 
 
+def _kinds(node: DiagramNode) -> set[str]:
+    if node.kind == "box":
+        return {node.colour}
+    kinds = set().union(*(_kinds(child) for child in node.children))
+    return kinds | ({"concat"} if node.kind == "branches" else set())
+
+
 def plot_module_diagram(
-    module: nn.Module, title: str | None = None, input_size: int | tuple[int, ...] = 9
+    module: nn.Module,
+    title: str | None = None,
+    input_size: int | tuple[int, ...] = 9,
+    ax=None,
+    legend: bool = True,
 ) -> Figure:
     """Draw ``module`` as a block diagram read off the module itself (see ``module_tree``).
 
-    Branches run left to right in the order the module calls them; data flows top to bottom; each
-    concatenation is a grey "concat, C" box with the channels it produces. Returns the Figure.
+    Branches run left to right in the order the module calls them; data flows top to bottom; each box
+    names its operation and the tensor it outputs (H×W×C, from a forward pass on ``input_size``: pass the
+    grid the module works on in the network); each concatenation is a grey "concat" box. A legend below
+    names the box colours. ``ax`` draws into an existing axes (e.g. diagrams side by side; pass
+    ``legend=False`` to all but one). Returns the Figure.
     """
     tree = module_tree(module, input_size)
     columns, rows = tree.width, tree.height
-    fig, ax = new_figure(max(4.5, 1.9 * columns + 0.6), 0.72 * rows + 1.0)
+    if ax is None:
+        fig, ax = new_figure(max(4.8, 1.95 * columns + 0.6), 0.8 * rows + 1.5)
+    else:
+        fig = ax.figure
     _draw(ax, tree, 0.0, float(columns), 0)
     ax.set_xlim(-0.05, columns + 0.05)
     ax.set_ylim(-(rows - 1) - 0.45, 0.45)
@@ -278,5 +352,15 @@ def plot_module_diagram(
         spine.set_visible(False)
     ax.set_xlabel("branches, concatenated left to right")
     ax.set_ylabel("data flow (top to bottom)")
-    ax.set_title(title or f"{type(module).__name__}: {tree.out_channels} output channels")
+    grid = f" on {tree.grid[0]}×{tree.grid[1]}" if tree.grid else ""
+    ax.set_title(title or f"{type(module).__name__}: {tree.out_channels} output channels{grid}")
+    if legend:
+        kinds = [kind for kind in _LEGEND if kind in _kinds(tree)]
+        handles = [
+            Patch(facecolor=_COLOURS[kind], edgecolor="#444444", linewidth=0.8, label=_LEGEND[kind])
+            for kind in kinds
+        ]
+        fig.legend(
+            handles=handles, loc="outside lower center", ncols=min(3, len(handles)), frameon=False, fontsize=9
+        )
     return fig

@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
-from .common import format_count, grouped_bars, new_figure
+from .common import OKABE_ITO, format_count, grouped_bars, new_figure
 
 __all__ = [
     "plot_receptive_fields",
@@ -20,6 +22,7 @@ __all__ = [
     "plot_singular_values",
     "plot_cost_curves",
     "plot_factorization_sweep",
+    "plot_branch_costs",
 ]
 
 
@@ -49,33 +52,46 @@ def _heatmaps(
     digits: int,
     annotate: bool,
     skip_zeros: bool,
+    shared_scale: bool = False,
+    panel_size: float = 3.1,
 ) -> Figure:
+    """One heatmap per panel. ``shared_scale``: one colour scale (and one colour bar) for all panels, so
+    equal colours mean equal values across panels (kernel, fit and residual compare at a glance)."""
     nrows, ncols = _grid_shape(len(panels), ncols)
-    fig, axes = new_figure(3.1 * ncols, 3.0 * nrows + 0.4, ncols=ncols, nrows=nrows)
+    fig, axes = new_figure(
+        panel_size * ncols + (0.6 if shared_scale else 0.0), 0.97 * panel_size * nrows + 0.4, ncols=ncols,
+        nrows=nrows,
+    )
     axes_list = list(np.atleast_1d(axes).flat)
-    for ax, (name, values) in zip(axes_list, panels.items(), strict=False):
-        values = np.asarray(values, dtype=float)
+    arrays = {name: np.asarray(values, dtype=float) for name, values in panels.items()}
+    common = max((float(np.abs(v).max()) for v in arrays.values()), default=0.0) or 1.0
+    image = None
+    for ax, (name, values) in zip(axes_list, arrays.items(), strict=False):
         ax.grid(False)
+        limit = common if shared_scale else (float(np.abs(values).max()) or 1.0)
         if symmetric:
-            limit = float(np.abs(values).max()) or 1.0
             image = ax.imshow(values, cmap=cmap, vmin=-limit, vmax=limit)
         else:
-            image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=float(values.max()) or 1.0)
+            image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=limit)
         if annotate:
-            limit = float(np.abs(values).max()) or 1.0
             for (i, j), v in np.ndenumerate(values):
                 if v != 0 or not skip_zeros:
                     colour = "white" if abs(v) > 0.6 * limit else "black"
                     ax.text(
-                        j, i, _format_value(v, digits), ha="center", va="center", fontsize=7, color=colour
+                        j, i, _format_value(v, digits), ha="center", va="center", fontsize=9, color=colour
                     )
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.set_xticks(range(values.shape[1]))
-        ax.set_yticks(range(values.shape[0]))
-        ax.tick_params(labelsize=7)
-        fig.colorbar(image, ax=ax, shrink=0.8, label=colorbar_label)
+        step = 1 if values.shape[1] <= 11 else 2
+        ax.set_xticks(range(0, values.shape[1], step))
+        ax.set_yticks(range(0, values.shape[0], step))
+        ax.tick_params(labelsize=9)
+        if not shared_scale:
+            fig.colorbar(image, ax=ax, shrink=0.8, label=colorbar_label)
+    shown = axes_list[: len(arrays)]
+    if shared_scale and image is not None:
+        fig.colorbar(image, ax=shown, shrink=0.8, label=colorbar_label)
     for ax in axes_list[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(title)
@@ -87,26 +103,60 @@ def plot_receptive_fields(
     title: str = "Receptive field of the centre output pixel",
     ncols: int | None = None,
     annotate: bool = True,
+    relative: bool = False,
+    outline: bool = False,
+    panel_size: float = 3.1,
 ) -> Figure:
     """Heatmaps of receptive-field maps (``kernels.receptive_field``), one panel per entry.
 
     The colour and the printed number of each input pixel are the number of paths from it to the centre
     output pixel; pixels without a path stay blank (sec. 3.1, Figure 1: two 3×3 see the 5×5 window of one
     5×5, weighted towards its centre).
+
+    ``relative`` divides each map by its largest entry (maps with many channels count millions of paths;
+    the share of the best-connected pixel's paths compares across them) and puts all panels on one scale.
+    ``outline`` frames each map's window (its non-zero support) and names its size in the panel.
     """
-    return _heatmaps(
-        fields,
+    shown = {
+        name: (np.asarray(f, dtype=float) / (float(np.abs(f).max()) or 1.0) if relative else f)
+        for name, f in fields.items()
+    }
+    fig = _heatmaps(
+        shown,
         title,
         xlabel="input column (pixels)",
         ylabel="input row (pixels)",
-        colorbar_label="paths to the output pixel",
+        colorbar_label="paths (share of the most)" if relative else "paths to the output pixel",
         ncols=ncols,
         cmap="Blues",
         symmetric=False,
         digits=2,
         annotate=annotate,
         skip_zeros=True,
+        shared_scale=relative,
+        panel_size=panel_size,
     )
+    if outline:
+        for ax, field in zip((a for a in fig.axes if a.images), shown.values(), strict=False):
+            rows, cols = np.nonzero(np.asarray(field) != 0)
+            if rows.size == 0:
+                continue
+            top, left = rows.min() - 0.5, cols.min() - 0.5
+            height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+            ax.add_patch(
+                Rectangle((left, top), width, height, fill=False, edgecolor=OKABE_ITO[3], linewidth=1.8)
+            )
+            ax.text(
+                left + width / 2,
+                top - 0.3,
+                f"window {height}×{width}",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=OKABE_ITO[3],
+                fontweight="bold",
+            )
+    return fig
 
 
 def plot_kernels(
@@ -114,8 +164,13 @@ def plot_kernels(
     title: str = "Convolution kernels",
     ncols: int | None = None,
     digits: int = 2,
+    shared_scale: bool = True,
 ) -> Figure:
-    """Heatmaps of 2-D kernels with their weights printed, blue negative and red positive (sec. 3.2)."""
+    """Heatmaps of 2-D kernels with their weights printed, blue negative and red positive (sec. 3.2).
+
+    By default every panel uses one colour scale (one colour bar), so a kernel, its fit and the residual
+    compare directly: a faint residual is a small one. ``shared_scale=False`` scales each panel alone.
+    """
     return _heatmaps(
         kernels,
         title,
@@ -128,6 +183,7 @@ def plot_kernels(
         digits=digits,
         annotate=True,
         skip_zeros=False,
+        shared_scale=shared_scale,
     )
 
 
@@ -175,7 +231,7 @@ def plot_cost_curves(
             textcoords="offset points",
             xytext=(6, 0),
             va="center",
-            fontsize=8,
+            fontsize=9,
             color=line.get_color(),
         )
     if logy:
@@ -219,4 +275,55 @@ def plot_factorization_sweep(
         ax=axes[0, 1],
     )
     fig.suptitle("Cost of an n×n window: one n×n vs stacked 3×3 vs 1×n + n×1")
+    return fig
+
+
+def _tick_count(value: float) -> str:
+    """An axis tick as a short count: 0, 250 k, 500 M, 1.5 G (no trailing zeros)."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:g} {suffix}"
+    return f"{value:g}"
+
+
+def plot_branch_costs(
+    costs: Mapping[str, Sequence[float]],
+    branches: Sequence[str],
+    title: str,
+    xlabel: str,
+) -> Figure:
+    """Horizontal stacked bars: one bar per module, one segment per branch, the total at the bar's end.
+
+    ``costs`` maps a module's label to one value per branch, in the order of ``branches`` (the legend);
+    segments of the same branch position share a colour across modules, so a module and its unfactorized
+    twin compare branch by branch (chapter 2: where a factorization removes cost, and where the cost is).
+    """
+    if not costs:
+        raise ValueError("nothing to draw: pass at least one module")
+    for name, values in costs.items():
+        if len(values) != len(branches):
+            raise ValueError(
+                f"{name!r} has {len(values)} values for {len(branches)} branches {list(branches)}"
+            )
+    labels = list(costs)
+    fig, ax = new_figure(9.0, 0.62 * len(labels) + 1.9)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    y = np.arange(len(labels))[::-1]
+    left = np.zeros(len(labels))
+    for b, branch in enumerate(branches):
+        values = np.array([float(costs[name][b]) for name in labels])
+        colour = OKABE_ITO[b % len(OKABE_ITO)]
+        ax.barh(y, values, left=left, height=0.62, color=colour, label=branch, edgecolor="white", lw=0.8)
+        left += values
+    for row, total in zip(y, left, strict=True):
+        ax.text(total, row, f" {format_count(total)}", va="center", ha="left", fontsize=9)
+    ax.set_yticks(y, labels)
+    # ticks in plain units ("250 M", "1.5 G"), not matplotlib's "1e9" offset that is easy to miss
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _tick_count(value)))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("module")
+    ax.set_title(title)
+    ax.margins(x=0.14)
+    fig.legend(frameon=False, ncols=min(len(branches), 2), loc="outside lower center")
     return fig

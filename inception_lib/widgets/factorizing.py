@@ -1,29 +1,27 @@
-"""Interactive explorers (ipywidgets), each with a static twin figure for the rendered book.
+"""Chapter 2's explorer: what the three ways to see an n×n window cost, as n and the grid change.
 
-``factorization_explorer`` lets a reader pick a window size n, a channel count and a grid, and shows the
-parameters and multiply-accumulates of the three ways to see an n×n window (paper sec. 3): one n×n
-convolution, (n−1)/2 stacked 3×3 (sec. 3.1) and a 1×n followed by an n×1 (sec. 3.2). The numbers come from
-``kernels.factorization_cost``, whose formulas the unit tests check against ``count_params`` and
-``count_macs`` on the built modules.
-
-Only APIs that ipywidgets 7.7 (Colab) and 8.x share are used: ``IntSlider``, ``Dropdown``, ``HTML``,
-``HBox``/``VBox`` and ``observe(..., names="value")``. The rendered page runs no Python, so the sliders
-there do nothing: ``factorization_sweep_figure`` draws the same sweep as a picture.
+``factorization_explorer`` shows, for a window size n and a grid picked with two sliders, the parameters
+and multiply-accumulates of one n×n convolution, (n−1)/2 stacked 3×3 (sec. 3.1) and a 1×n followed by an
+n×1 (sec. 3.2). The numbers come from ``kernels.factorization_cost``, whose formulas the unit tests check
+against ``count_params`` and ``count_macs`` on the built modules. Every table is precomputed
+(``widgets.explorer``), so the sliders respond on the rendered page, offline, with no Python running;
+under ipywidgets 7 (Colab) a Python callback swaps the tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from ..kernels import FACTORIZATIONS, factorization_cost
 from ..plots.factorizing import plot_factorization_sweep
 from ..tables import Table
+from .explorer import Explorer, precomputed_explorer
 
 __all__ = [
     "GRID_CHOICES",
+    "N_CHOICES",
     "method_label",
     "factorization_table",
     "factorization_explorer",
@@ -32,6 +30,8 @@ __all__ = [
 
 # The grids of Inception-v3 (Table 1 / the released network): stem, 35×35, 17×17 and 8×8 stages.
 GRID_CHOICES: tuple[int, ...] = (8, 17, 35, 73, 147)
+# The window sizes the explorer offers (odd: the factorizations need (n − 1)/2 3×3 layers).
+N_CHOICES: tuple[int, ...] = (3, 5, 7, 9, 11)
 
 
 def method_label(kind: str, n: int) -> str:
@@ -70,33 +70,42 @@ def factorization_table(n: int, channels: int, grid: int) -> Table:
     )
 
 
-def factorization_explorer(n: int = 5, channels: int = 192, grid: int = 35) -> widgets.VBox:
-    """Sliders for window size, channels and grid, and a table of the three layers' costs below them.
+def factorization_explorer(
+    n: int = 5,
+    channels: int = 192,
+    grid: int = 35,
+    n_values: Sequence[int] = N_CHOICES,
+    grids: Sequence[int] = GRID_CHOICES,
+) -> Explorer:
+    """Sliders for the window size n and the grid; below them the table of the three layers' costs.
 
-    Returns the ``VBox`` (sliders in an ``HBox`` on top, an ``HTML`` table below). Its first display is
-    computed from the arguments alone, so a stored notebook output is the same on every run. The table
-    updates whenever a control's value changes.
+    ``channels`` in and out is fixed (192: the 35×35 stage). Every table (``len(n_values) ×
+    len(grids)``, 25 by default) is computed when the cell runs, so the sliders switch tables on the
+    rendered page too (``widgets.explorer``); ``n`` and ``grid`` pick the table shown first.
     """
-    grids = sorted(set(GRID_CHOICES) | {int(grid)})
-    factorization_cost("full", n, channels, channels, grid)  # validate the arguments before building
-    size = widgets.IntSlider(value=n, min=3, max=15, step=2, description="window n")
-    width = widgets.IntSlider(value=channels, min=16, max=1024, step=16, description="channels")
-    grid_choice = widgets.Dropdown(options=[(f"{g}×{g}", g) for g in grids], value=grid, description="grid")
-    shown = widgets.HTML(value=factorization_table(n, channels, grid)._repr_html_())
+    for value in n_values:
+        factorization_cost("full", value, channels, channels, 1)  # validate before building any view
+    for value in grids:
+        factorization_cost("full", 3, channels, channels, value)
 
-    def update(change: object = None) -> None:
-        table = factorization_table(size.value, width.value, grid_choice.value)
-        shown.value = table._repr_html_()
+    def render(**values: int) -> str:
+        return factorization_table(values["window n"], channels, values["grid"])._repr_html_()
 
-    for control in (size, width, grid_choice):
-        control.observe(update, names="value")
-    return widgets.VBox([widgets.HBox([size, width, grid_choice]), shown])
+    return precomputed_explorer(
+        f"cost of an n×n window, {channels}→{channels} channels",
+        {
+            "window n": [(f"{v}×{v}", v) for v in n_values],
+            "grid": [(f"{g}×{g}", g) for g in grids],
+        },
+        render,
+        initial={"window n": n, "grid": grid},
+    )
 
 
 def factorization_sweep_figure(
-    channels: int = 192, grid: int = 35, n_values: Sequence[int] = (3, 5, 7, 9, 11)
+    channels: int = 192, grid: int = 35, n_values: Sequence[int] = N_CHOICES
 ) -> Figure:
-    """The explorer's static twin: parameters and MACs over n for the three methods (one Figure)."""
+    """Parameters and MACs over n for the three methods, as one Figure (the explorer's tables as curves)."""
     params: dict[str, list[int]] = {}
     macs: dict[str, list[int]] = {}
     for kind, description in FACTORIZATIONS.items():
