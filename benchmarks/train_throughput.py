@@ -3,32 +3,35 @@
     python benchmarks/train_throughput.py --device cuda --batch-size 128
     python benchmarks/train_throughput.py --device cpu --image-size 139 --batch-size 4 --no-aux --steps 2
 
-Both networks run the same training step (forward, label-smoothed loss with the 0.4-weighted auxiliary
-loss, backward, global-norm clipping at 2.0, TF-style RMSProp) under the same settings: autocast in
-bfloat16 (or float16 with loss scaling) and channels_last on CUDA, float32 on CPU. The measurement is
-interleaved - each repeat times both models, alternating which goes first - and we report the median
-images/s of each and their ratio (target: ours / torchvision >= 0.95).
+Both networks run the engine's own training step (``inception_lib.train.train_step``: forward, the
+label-smoothed loss with the 0.4-weighted auxiliary loss, backward, clipping, TF-style RMSProp) under the
+same settings: autocast in bfloat16 (or float16 with loss scaling) and channels_last on CUDA, float32 on
+CPU; optionally ``torch.compile``. The measurement is interleaved - each repeat times both models,
+alternating which goes first - and we report the median images/s of each and their ratio (target: ours /
+torchvision >= 0.95).
 
-On CUDA it also prints the model FLOPs utilisation (MFU): forward MACs at batch 1 from
-``inception_lib.counting.count_macs`` (eval graph, without the auxiliary head) × 2 FLOPs per MAC × 3
+On CUDA it also reports the model FLOPs utilisation (MFU): forward FLOPs at batch 1 from
+``inception_lib.counting.count_flops_torch`` (torch's FlopCounterMode; eval graph, no auxiliary head) × 3
 (forward + backward) × images/s, divided by the device's dense bf16/fp16 peak from a small table.
+``--json PATH`` also writes the results as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
-from contextlib import nullcontext
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from inception_lib.counting import count_macs
+from inception_lib.counting import count_flops_torch
 from inception_lib.network import inception_v3
-from inception_lib.recipe import TFRMSprop, label_smoothing_loss
-from inception_lib.train import native_bf16
+from inception_lib.train import TrainConfig, TrainState, make_optimizer, train_step
+from inception_lib.train.runtime import Runtime
 
 # Dense (no sparsity) peak tensor throughput in bf16 (fp16 where the device has no bf16), FLOP/s.
 PEAK_FLOPS = {
@@ -61,35 +64,85 @@ def build_models(aux: bool, num_classes: int = 1000) -> dict[str, nn.Module]:
     return {"inception_lib": ours, "torchvision": theirs}
 
 
-def make_step(model: nn.Module, device: torch.device, amp_dtype: torch.dtype | None):
-    optimizer = TFRMSprop(model.parameters(), lr=0.045, weight_decay=4e-5, foreach=device.type == "cuda")
-    scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 else None
+def make_state(model: nn.Module, rt: Runtime, config: TrainConfig, compile_model: bool) -> TrainState:
+    """What the engine's ``train_step`` needs, for any model (ours or torchvision's)."""
+    model = rt.prepare(model).train()
+    net = torch.compile(model) if compile_model else model
+    optimizer = make_optimizer(config, model, rt.device)
+    return TrainState(config, rt, model, net, optimizer, rt.grad_scaler(), None, steps_per_epoch=10**9)
 
-    def step(images: torch.Tensor, labels: torch.Tensor) -> None:
-        ctx = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else nullcontext()
-        with ctx:
-            out = model(images)
-        if isinstance(out, tuple):  # ours: InceptionOutputs; torchvision: its own InceptionOutputs
-            logits, aux = out[0], out[1]
-        else:
-            logits, aux = out, None
-        loss = label_smoothing_loss(logits.float(), labels, 0.1)
-        if aux is not None:
-            loss = loss + 0.4 * label_smoothing_loss(aux.float(), labels, 0.1)
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        else:
-            loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
 
-    return step
+def measure(args: argparse.Namespace) -> dict:
+    device = torch.device("cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu")
+    config = TrainConfig(device=device.type, amp=args.amp, channels_last="auto", image_size=args.image_size)
+    rt = Runtime.start(config)  # a single process: device, precision, memory format (cuDNN autotuning)
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    models = build_models(aux=not args.no_aux)
+    flops = count_flops_torch(models["inception_lib"], args.image_size)  # forward, eval graph, batch 1
+    states = {name: make_state(m, rt, config, args.compile) for name, m in models.items()}
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randn(args.batch_size, 3, args.image_size, args.image_size, generator=gen)
+    labels = torch.randint(0, 1000, (args.batch_size,), generator=gen)
+    images, labels = rt.to_device(images, labels)
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    for state in states.values():
+        for i in range(args.warmup):
+            train_step(state, images, labels, i)
+    sync()
+    rates: dict[str, list[float]] = {name: [] for name in states}
+    order = list(states)
+    for r in range(args.repeats):
+        for name in order if r % 2 == 0 else order[::-1]:
+            sync()
+            start = time.perf_counter()
+            for i in range(args.steps):
+                train_step(states[name], images, labels, i)
+            sync()
+            rates[name].append(args.steps * args.batch_size / (time.perf_counter() - start))
+    peak = peak_flops(device_name) if device.type == "cuda" else None
+    result = {
+        "device": device.type, "device_name": device_name, "batch_size": args.batch_size,
+        "image_size": args.image_size, "aux": not args.no_aux, "compile": args.compile,
+        "amp_dtype": str(rt.amp_dtype).replace("torch.", "") if rt.amp_dtype else None,
+        "channels_last": rt.channels_last, "torch_version": torch.__version__,
+        "forward_flops_per_image": flops, "peak_flops": peak, "models": {},
+    }  # fmt: skip
+    for name, state in states.items():
+        median = statistics.median(rates[name])
+        result["models"][name] = {
+            "parameters": sum(p.numel() for p in state.model.parameters()),
+            "images_per_s_median": median, "images_per_s_min": min(rates[name]),
+            "images_per_s_max": max(rates[name]),
+            "mfu": 3 * flops * median / peak if peak else None,
+        }  # fmt: skip
+    medians = {name: m["images_per_s_median"] for name, m in result["models"].items()}
+    result["ratio"] = medians["inception_lib"] / medians["torchvision"]
+    return result
+
+
+def report(result: dict) -> None:
+    print(
+        f"device: {result['device_name']}; batch {result['batch_size']}, {result['image_size']}×"
+        f"{result['image_size']}, aux heads {'on' if result['aux'] else 'off'}, autocast "
+        f"{result['amp_dtype'] or 'off'}, channels_last {result['channels_last']}, "
+        f"compile {result['compile']}; "
+        f"torch {result['torch_version']}"
+    )
+    print(f"{'model':<15}{'params':>14}{'images/s (median)':>20}{'min':>10}{'max':>10}{'MFU':>8}")
+    for name, m in result["models"].items():
+        mfu = f"{m['mfu']:.1%}" if m["mfu"] is not None else "n/a"
+        print(
+            f"{name:<15}{m['parameters']:>14,}{m['images_per_s_median']:>20.2f}{m['images_per_s_min']:>10.2f}"
+            f"{m['images_per_s_max']:>10.2f}{mfu:>8}"
+        )
+    gflops = result["forward_flops_per_image"] / 1e9
+    print(f"forward FLOPs per image (eval graph, FlopCounterMode): {gflops:.2f} G")
+    verdict = "met" if result["ratio"] >= 0.95 else "NOT met"
+    print(f"ratio inception_lib / torchvision: {result['ratio']:.3f} (target >= 0.95: {verdict})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=5, help="interleaved repeats (the median is reported)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps per model first")
     p.add_argument("--no-aux", action="store_true", help="train without the auxiliary heads")
-    p.add_argument("--amp", choices=("auto", "off"), default="auto", help="auto: bf16/fp16 autocast on CUDA")
+    p.add_argument("--amp", choices=("auto", "off", "bf16", "fp16"), default="auto")
+    p.add_argument("--compile", action="store_true", help="torch.compile both models")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     args = p.parse_args(argv)
     if args.batch_size < 1 or args.steps < 1 or args.repeats < 1 or args.warmup < 0:
         p.error("--batch-size, --steps and --repeats must be >= 1, --warmup >= 0")
@@ -119,69 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: CUDA is not available")
-    device = torch.device("cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu")
-    amp_dtype = None
-    if device.type == "cuda" and args.amp == "auto":
-        amp_dtype = torch.bfloat16 if native_bf16(device) else torch.float16
-        torch.backends.cudnn.benchmark = True
-    channels_last = device.type == "cuda"
-    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
-
-    models = build_models(aux=not args.no_aux)
-    macs = count_macs(models["inception_lib"], args.image_size)  # eval graph, batch 1
-    steps = {}
-    for name, model in models.items():
-        model.to(device).train()
-        if channels_last:
-            model.to(memory_format=torch.channels_last)
-        steps[name] = make_step(model, device, amp_dtype)
-
-    gen = torch.Generator().manual_seed(0)
-    images = torch.randn(args.batch_size, 3, args.image_size, args.image_size, generator=gen).to(device)
-    if channels_last:
-        images = images.contiguous(memory_format=torch.channels_last)
-    labels = torch.randint(0, 1000, (args.batch_size,), generator=gen).to(device)
-
-    def sync() -> None:
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    print(
-        f"device: {device_name}; batch {args.batch_size}, {args.image_size}×{args.image_size}, "
-        f"aux heads {'off' if args.no_aux else 'on'}, autocast {amp_dtype or 'off'}, "
-        f"channels_last {channels_last}; {torch.get_num_threads()} CPU threads; torch {torch.__version__}"
-    )
-    for name in models:
-        for _ in range(args.warmup):
-            steps[name](images, labels)
-    sync()
-    rates: dict[str, list[float]] = {name: [] for name in models}
-    order = list(models)
-    for r in range(args.repeats):
-        for name in order if r % 2 == 0 else order[::-1]:
-            sync()
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                steps[name](images, labels)
-            sync()
-            rates[name].append(args.steps * args.batch_size / (time.perf_counter() - start))
-    peak = peak_flops(device_name) if device.type == "cuda" else None
-    print(f"{'model':<15}{'params':>14}{'images/s (median)':>20}{'min':>10}{'max':>10}{'MFU':>8}")
-    medians = {}
-    for name, model in models.items():
-        medians[name] = statistics.median(rates[name])
-        params = sum(p.numel() for p in model.parameters())
-        mfu = f"{macs * 2 * 3 * medians[name] / peak:.1%}" if peak else "n/a"
-        print(
-            f"{name:<15}{params:>14,}{medians[name]:>20.2f}{min(rates[name]):>10.2f}"
-            f"{max(rates[name]):>10.2f}{mfu:>8}"
-        )
-    ratio = medians["inception_lib"] / medians["torchvision"]
-    print(f"forward MACs per image (eval graph, fvcore): {macs / 1e9:.3f} G")
-    if device.type == "cuda" and peak is None:
-        print(f"MFU: n/a (no peak FLOP/s known for {device_name!r})")
-    verdict = "met" if ratio >= 0.95 else "NOT met"
-    print(f"ratio inception_lib / torchvision: {ratio:.3f} (target >= 0.95: {verdict})")
+    result = measure(args)
+    report(result)
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

@@ -358,3 +358,48 @@ def shape_trace(model: InceptionV3, input_size: int = 299) -> list[TraceRow]:
         )
         for name in order
     ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Small models for tests
+
+
+class TinyNet(nn.Module):
+    """A four-convolution CNN with an auxiliary head like Inception-v3's, for tests and small experiments.
+
+    ``batch_norm=False`` (model "tiny"): plain convolutions with bias. Without BatchNorm (whose batch
+    statistics are per process) and with ``dropout=0`` (random masks are per process), data-parallel
+    training on N processes computes exactly the gradients of one process on the whole batch, so the two
+    runs must agree to rounding error. ``batch_norm=True`` (model "tiny_bn"): conv-BN-ReLU units as in
+    Inception-v3, which train well with the paper's RMSProp settings. Returns
+    :class:`~inception_lib.network.InceptionOutputs` in training mode when ``aux_logits``.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        aux_logits: bool = True,
+        width: int = 16,
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+    ) -> None:
+        super().__init__()
+
+        def unit(c_in: int, c_out: int, stride: int) -> list[nn.Module]:
+            if batch_norm:
+                conv = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+                return [conv, nn.BatchNorm2d(c_out, eps=0.001), nn.ReLU(inplace=True)]
+            return [nn.Conv2d(c_in, c_out, 3, stride, 1), nn.ReLU(inplace=True)]
+
+        w = width
+        self.features1 = nn.Sequential(*unit(3, w, 2), *unit(w, 2 * w, 2))
+        self.features2 = nn.Sequential(*unit(2 * w, 4 * w, 2), *unit(4 * w, 4 * w, 1))
+        self.aux = nn.Linear(2 * w, num_classes) if aux_logits else None
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(4 * w, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | InceptionOutputs:
+        x = self.features1(x)
+        aux = self.aux(x.mean((2, 3))) if self.aux is not None and self.training else None
+        logits = self.fc(self.dropout(self.features2(x).mean((2, 3))))
+        return InceptionOutputs(logits, aux) if aux is not None else logits

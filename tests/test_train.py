@@ -6,18 +6,19 @@ import math
 import pytest
 import torch
 
-from inception_lib import train as engine
 from inception_lib.data import DatasetNotFoundError
 from inception_lib.train import (
     NonFiniteLossError,
     TrainConfig,
     build_parser,
+    engine,
     load_checkpoint,
     load_trained_model,
     main,
     read_metrics,
     train,
 )
+from inception_lib.train.runtime import native_bf16
 
 # Three steps per epoch with Inception-v3 at its smallest input.
 V3 = dict(
@@ -242,7 +243,7 @@ def test_bf16_autocast_and_channels_last_step_on_cpu(tmp_path):
 
 
 def test_native_bf16_is_false_on_cpu():
-    assert engine.native_bf16(torch.device("cpu")) is False
+    assert native_bf16(torch.device("cpu")) is False
 
 
 def test_fp16_needs_cuda(tmp_path):

@@ -1,0 +1,255 @@
+"""Every setting of a training run, defined once: the dataclass, its validation and the command line.
+
+Each field of :class:`TrainConfig` carries its help text, choices and command-line group in its metadata;
+:func:`build_parser` builds ``python -m inception_lib.train``'s options from them and
+:func:`config_from_args` maps parsed options back, refusing any name that is not a field (so a flag can
+neither be forgotten nor silently dropped).
+
+Defaults follow the paper's recipe (``recipe.PAPER_RECIPE``) with one exception, the clipping scope: the
+paper's threshold 2.0 is applied per tensor, as TF-slim's ``clip_gradient_norm`` does, because the global
+reading keeps a fresh network at chance (``inception_lib.recipe``, "Gradient clipping").
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from ..data import DATASETS
+from ..network import MIN_INPUT_SIZE
+from ..recipe import CLIP_SCOPES, PAPER_RECIPE
+
+__all__ = ["MODELS", "OPTIMIZERS", "TrainConfig", "ConfigError", "build_parser", "config_from_args"]
+
+MODELS = ("inception_v3", "tiny", "tiny_bn")
+OPTIMIZERS = ("rmsprop-tf", "rmsprop-torch", "sgd")
+DEVICES = ("auto", "cpu", "cuda")
+AMP_MODES = ("auto", "off", "bf16", "fp16")
+SWITCHES = ("auto", "on", "off")
+MIN_IMAGE_SIZE = {"inception_v3": MIN_INPUT_SIZE, "tiny": 16, "tiny_bn": 16}
+
+
+class ConfigError(ValueError):
+    """A bad setting; ``field`` names it (the command line turns it into ``--field-name``)."""
+
+    def __init__(self, name: str, value: Any, allowed: str) -> None:
+        super().__init__(f"{name}={value!r} is not allowed: {allowed}")
+        self.field = name
+
+
+def _opt(default: Any, help: str, group: str, **meta: Any) -> Any:
+    """A dataclass field whose metadata describes its command-line option."""
+    return field(default=default, metadata={"help": help, "group": group, **meta})
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on.
+
+    ``batch_size`` is global (split across processes). ``max_steps`` stops the run early (counted from
+    the start of training, not from a resume). ``workers``: DataLoader processes, "auto" = one per CPU core
+    up to 8 on CUDA and none on the CPU. ``cache_images``: render the generated dataset once into memory as
+    uint8 ("auto": on CUDA, where rendering would otherwise starve the GPU). ``amp``: "auto" (bf16 on CUDA
+    where supported, else fp16 with loss scaling; off on CPU). ``threads``: CPU threads for torch during the
+    run (0: leave torch's setting). ``debug_nan_step`` makes the loss NaN at that step (1-based), to test
+    the failure path.
+    """
+
+    # data
+    dataset: str = _opt("synthetic", "synthetic: generated offline; imagenette, cifar10: torchvision", "data",
+                        choices=DATASETS)  # fmt: skip
+    data_dir: str = _opt("data", "where real datasets live", "data")
+    download: bool = _opt(False, "download the dataset if it is missing", "data")
+    image_size: int = _opt(299, f"square input size; >= {MIN_INPUT_SIZE} for inception_v3", "data")
+    synthetic_train_size: int = _opt(2000, "training images of the generated dataset", "data")
+    synthetic_val_size: int = _opt(500, "validation images of the generated dataset", "data")
+    cache_images: str = _opt("auto", "keep rendered generated images in memory (auto: on CUDA)", "data",
+                             choices=SWITCHES)  # fmt: skip
+    workers: int | str = _opt("auto", "DataLoader worker processes (auto: up to 8 on CUDA, 0 on CPU)", "data",
+                              kind="workers")  # fmt: skip
+    threads: int = _opt(0, "CPU threads for torch (0: torch's default)", "data")
+    # model
+    model: str = _opt("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm (tests)", "model",
+                      choices=MODELS)  # fmt: skip
+    no_aux: bool = _opt(False, "build no auxiliary classifier", "model")
+    bn_aux: bool = _opt(False, "batch-normalise the aux FC (Table 3, last row)", "model")
+    dropout: float = _opt(0.5, "dropout before the final layer", "model")
+    sync_bn: bool = _opt(False, "SyncBatchNorm across processes (CUDA under torchrun)", "model")
+    # recipe (paper sec. 7-8)
+    epochs: int = _opt(1, "epochs to train", "recipe")
+    batch_size: int = _opt(32, "GLOBAL batch size, split across processes", "recipe")
+    max_steps: int | None = _opt(None, "stop after this many steps in total", "recipe", kind="optional_int")
+    max_minutes: float | None = _opt(None, "stop (evaluate, checkpoint) after this much training time",
+                                     "run", kind="optional_float")  # fmt: skip
+    lr: float = _opt(PAPER_RECIPE["lr"], "initial learning rate", "recipe")
+    lr_decay: float = _opt(PAPER_RECIPE["lr_decay"], "learning-rate factor per decay period", "recipe")
+    epochs_per_decay: float = _opt(PAPER_RECIPE["epochs_per_decay"], "epochs per decay period", "recipe")
+    optimizer: str = _opt("rmsprop-tf", "rmsprop-tf: the paper's (eps inside the sqrt); rmsprop-torch: "
+                          "torch.optim.RMSprop; sgd: momentum SGD", "recipe", choices=OPTIMIZERS)  # fmt: skip
+    momentum: float = _opt(PAPER_RECIPE["rmsprop_momentum"], "momentum of the optimizer", "recipe")
+    weight_decay: float = _opt(PAPER_RECIPE["weight_decay"], "L2 on conv and fc weights", "recipe")
+    clip_grad_norm: float = _opt(PAPER_RECIPE["clip_grad_norm"], "gradient clipping threshold (0: off)",
+                                 "recipe")  # fmt: skip
+    clip_scope: str = _opt("tensor", "clip each tensor's gradient (TF-slim) or their global norm", "recipe",
+                           choices=CLIP_SCOPES)  # fmt: skip
+    label_smoothing: float = _opt(PAPER_RECIPE["label_smoothing"], "label smoothing epsilon", "recipe")
+    aux_weight: float = _opt(PAPER_RECIPE["aux_weight"], "weight of the auxiliary loss (0: no aux head)",
+                             "recipe")  # fmt: skip
+    ema: bool = _opt(False, "keep a moving average of the weights for evaluation", "recipe")
+    ema_decay: float = _opt(PAPER_RECIPE["ema_decay"], "decay of the moving average", "recipe")
+    # run
+    device: str = _opt("auto", "where to train", "run", choices=DEVICES)
+    amp: str = _opt("auto", "mixed precision: auto = bf16 (or fp16 + loss scaling) on CUDA, off on CPU",
+                    "run", choices=AMP_MODES)  # fmt: skip
+    channels_last: str = _opt("auto", "channels_last memory format (auto: on CUDA)", "run", choices=SWITCHES)
+    compile: bool = _opt(False, "torch.compile the model", "run")
+    seed: int = _opt(0, "seed of the run (initialisation, data order, augmentation)", "run")
+    out: str = _opt("runs/train", "output folder", "run")
+    resume: bool = _opt(False, "continue the run in --out from its checkpoint", "run")
+    overwrite: bool = _opt(False, "replace a run already in --out", "run")
+    checkpoint_every: int = _opt(
+        0, "also checkpoint every N steps (0: at epoch ends and the end only)", "run"
+    )
+    log_every: int = _opt(1, "write a training record every N steps", "run")
+    eval_every_epoch: bool = _opt(True, "evaluate at the end of every epoch", "run", flag="boolean")
+    verbose: bool = _opt(True, "console lines (metrics.jsonl is written either way)", "run", flag="quiet")
+    debug_nan_step: int | None = _opt(None, argparse.SUPPRESS, "run", kind="optional_int")
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first bad setting and what is allowed (before any work)."""
+        for f in fields(self):
+            if "choices" in f.metadata and getattr(self, f.name) not in f.metadata["choices"]:
+                raise ConfigError(
+                    f.name, getattr(self, f.name), f"choose one of {', '.join(f.metadata['choices'])}"
+                )
+        positive = ("image_size", "epochs", "batch_size", "log_every", "synthetic_train_size",
+                    "synthetic_val_size")  # fmt: skip
+        for name in positive:
+            if not _is_int(getattr(self, name), 1):
+                raise ConfigError(name, getattr(self, name), "must be an integer >= 1")
+        for name in ("threads", "checkpoint_every", "seed"):
+            if not _is_int(getattr(self, name), 0):
+                raise ConfigError(name, getattr(self, name), "must be an integer >= 0")
+        if self.workers != "auto" and not _is_int(self.workers, 0):
+            raise ConfigError("workers", self.workers, "must be 'auto' or an integer >= 0")
+        for name in ("max_steps", "debug_nan_step"):
+            if getattr(self, name) is not None and not _is_int(getattr(self, name), 1):
+                raise ConfigError(name, getattr(self, name), "must be an integer >= 1, or None for no limit")
+        if self.max_minutes is not None and not (
+            isinstance(self.max_minutes, int | float) and self.max_minutes > 0
+        ):
+            raise ConfigError(
+                "max_minutes", self.max_minutes, "must be a positive number, or None for no limit"
+            )
+        minimum = MIN_IMAGE_SIZE[self.model]
+        if self.image_size < minimum:
+            allowed = f"{self.model} needs at least {minimum}×{minimum} pixels (the paper trains at 299)"
+            raise ConfigError("image_size", self.image_size, allowed)
+        ranges = {
+            "lr": (lambda v: math.isfinite(v) and v > 0, "must be a positive number"),
+            "lr_decay": (lambda v: 0 < v <= 1, "must be in (0, 1]"),
+            "epochs_per_decay": (lambda v: v > 0, "must be positive"),
+            "momentum": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
+            "weight_decay": (lambda v: v >= 0, "must be >= 0"),
+            "clip_grad_norm": (lambda v: v >= 0, "must be >= 0 (0 turns clipping off)"),
+            "label_smoothing": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
+            "aux_weight": (lambda v: v >= 0, "must be >= 0"),
+            "dropout": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
+            "ema_decay": (lambda v: 0 < v < 1, "must be in (0, 1)"),
+        }
+        for name, (ok, allowed) in ranges.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not ok(value):
+                raise ConfigError(name, value, allowed)
+        if self.model != "inception_v3" and self.bn_aux:
+            raise ConfigError(
+                "bn_aux", self.bn_aux, "only model='inception_v3' has a BatchNorm-auxiliary option"
+            )
+        if self.resume and self.overwrite:
+            raise ValueError("resume and overwrite exclude each other: continue a run or start it afresh")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """A config from a dict (e.g. a checkpoint's), refusing names that are not fields."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig fields: {', '.join(unknown)}")
+        return cls(**values)
+
+
+def _is_int(value: Any, minimum: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+
+
+# --------------------------------------------------------------------------------------------------------
+# The command line, built from the fields
+
+
+def _workers(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer, got {text!r}") from None
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_option(group: argparse._ArgumentGroup, f: Any) -> None:
+    meta, default = f.metadata, f.default
+    help_text = meta["help"]
+    if help_text is not argparse.SUPPRESS and default not in (None, False, True):
+        help_text += " (default: %(default)s)"
+    if meta.get("flag") == "quiet":  # the field is `verbose`; the option turns it off
+        group.add_argument("--quiet", dest=f.name, action="store_false", help=help_text)
+    elif meta.get("flag") == "boolean":
+        group.add_argument(
+            _flag(f.name), action=argparse.BooleanOptionalAction, default=default, help=help_text
+        )
+    elif isinstance(default, bool):
+        group.add_argument(_flag(f.name), action="store_true", help=help_text)
+    else:
+        kind = meta.get("kind")
+        if kind == "workers":
+            convert: Any = _workers
+        elif kind == "optional_int":
+            convert = int
+        elif kind == "optional_float":
+            convert = float
+        else:
+            convert = type(default)
+        group.add_argument(_flag(f.name), type=convert, default=default, choices=meta.get("choices"),
+                           help=help_text)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m inception_lib.train``: one option per :class:`TrainConfig` field."""
+    p = argparse.ArgumentParser(
+        prog="python -m inception_lib.train",
+        description="Train Inception-v3 with the recipe of Szegedy et al. (2016), sec. 7-8. Under torchrun "
+        "the same command uses DistributedDataParallel (--batch-size stays global).",
+    )
+    titles = {"data": "data", "model": "model", "recipe": "recipe (paper sec. 7-8; see inception_lib.recipe)",
+              "run": "run"}  # fmt: skip
+    groups = {key: p.add_argument_group(title) for key, title in titles.items()}
+    for f in fields(TrainConfig):
+        if f.default is MISSING:  # pragma: no cover - every field has a default
+            raise TypeError(f"TrainConfig.{f.name} needs a default")
+        _add_option(groups[f.metadata["group"]], f)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The config of parsed options: every field must be present and nothing else (no silent skips)."""
+    values = vars(args)
+    names = {f.name for f in fields(TrainConfig)}
+    missing, extra = sorted(names - set(values)), sorted(set(values) - names)
+    if missing or extra:
+        raise ValueError(f"options and TrainConfig disagree: missing {missing}, unknown {extra}")
+    return TrainConfig(**values)
