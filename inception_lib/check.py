@@ -90,13 +90,14 @@ class Reference:
     args: tuple[Any, ...]
     build: Callable[..., nn.Module]
     input_shape: Callable[[tuple[Any, ...]], tuple[int, int, int]]
+    shown: str = ""  # how the report names the reference, with {call} for the arguments
 
     def call(self, args: tuple[Any, ...]) -> str:
         return ", ".join(f"{n}={v!r}" for n, v in zip(self.arg_names, args, strict=True))
 
 
-def _ref(name, title, arg_names, args, build, hw):  # noqa: ANN001, ANN202 - a compact table below
-    return Reference(name, title, tuple(arg_names), tuple(args), build, lambda a: (a[0], hw, hw))
+def _ref(name, title, arg_names, args, build, hw, shown=""):  # noqa: ANN001, ANN202 - a compact table below
+    return Reference(name, title, tuple(arg_names), tuple(args), build, lambda a: (a[0], hw, hw), shown)
 
 
 REFERENCES: dict[str, Reference] = {
@@ -117,6 +118,7 @@ REFERENCES: dict[str, Reference] = {
             [64, 96],
             lambda i, o: StackedConv3x3(i, o, kernel_size=5),
             17,
+            "StackedConv3x3({call}, kernel_size=5)",
         ),
         _ref(
             "stacked_3x3",
@@ -198,8 +200,17 @@ REFERENCES: dict[str, Reference] = {
             [768, 1000],
             lambda i, n: AuxClassifier(i, n, bn_fc=True),
             17,
+            "AuxClassifier({call}, bn_fc=True)",
         ),
-        _ref("stem", "the stem of Inception-v3 (299×299×3 -> 35×35×192)", ["in_channels"], [3], _stem, 299),
+        _ref(
+            "stem",
+            "299×299×3 -> 35×35×192 (Table 1's first rows, as released)",
+            ["in_channels"],
+            [3],
+            _stem,
+            299,
+            "the stem of InceptionV3, conv_1a_3x3 to maxpool_2 ({call})",
+        ),
         _ref("inception_v3", "Inception-v3, the whole network", [], [], lambda: inception_v3(), 299),
     ]
 }
@@ -1287,7 +1298,8 @@ def check(
     # The reference: seeded weights, BatchNorm statistics from the batch, recorded.
     gen = torch.Generator().manual_seed(SEED)
     ref_model = spec.build(*args).double().eval()
-    title = f"{type(ref_model).__name__}({spec.call(args)}), {spec.title}"
+    shown = spec.shown or f"{type(ref_model).__name__}({{call}})"
+    title = f"{shown.format(call=spec.call(args))}, {spec.title}"
     result = CheckResult(reference, title, call, "failed")
     _randomize(ref_model, gen)
     x = torch.randn(BATCH, *shape, generator=gen, dtype=torch.float64)
@@ -1384,12 +1396,26 @@ def check(
             )
             return result
     if your_params != ref_params:
-        used_ids = {id(t) for ops in [o for _, o in comparer.pairs] for t in ops.tensors.values()}
-        unused = [n for n, p in model.named_parameters() if id(p) not in used_ids]
-        result.findings.append(Finding("parameter count", "", (
-            f"every layer matches, but your module has {your_params:,} parameters and the reference "
-            f"{ref_params:,}."), (f"these parameters are never used in your forward: {', '.join(unused[:4])}"
-                                 f"{' …' if len(unused) > 4 else ''}") if unused else ""))  # fmt: skip
+        unused = _unused(model, [y for _, y in comparer.pairs])
+        ref_unused = _unused(ref_model, [r for r, _ in comparer.pairs])
+        hints = []
+        if unused:
+            hints.append(f"your forward never uses: {_names(unused)}.")
+        if ref_unused:
+            n = sum(p.numel() for _, p in ref_unused)
+            hints.append(
+                f"The reference also holds {n:,} parameters that run only in training mode, such as "
+                f"{_names(ref_unused)}; build those layers too."
+            )
+        result.findings.append(
+            Finding(
+                "parameter count",
+                "",
+                f"every layer of the forward pass matches, but your module has {your_params:,} parameters "
+                f"and the reference {ref_params:,}.",
+                " ".join(hints),
+            )
+        )
         return result
     with torch.no_grad():
         for r, y in comparer.pairs:
@@ -1433,6 +1459,16 @@ def check(
         "float64)."
     )
     return result
+
+
+def _unused(model: nn.Module, ops: list[_Op]) -> list[tuple[str, nn.Parameter]]:
+    used = {id(t) for op in ops for t in op.tensors.values()}
+    return [(n, p) for n, p in model.named_parameters() if id(p) not in used]
+
+
+def _names(params: list[tuple[str, nn.Parameter]]) -> str:
+    modules = list(dict.fromkeys(n.rsplit(".", 1)[0] for n, _ in params))
+    return ", ".join(f"`{m}`" for m in modules[:3]) + (" …" if len(modules) > 3 else "")
 
 
 def _error_line(exc: BaseException) -> str:
