@@ -68,8 +68,9 @@ def test_config() -> None:
         assert pattern in config["exclude_patterns"], pattern
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     repo = config["repository"]
-    assert repo["url"] == "https://github.com/inception-book/rethinking-inception"
-    assert repo["branch"] == "main"
+    # A GitHub repository (the Colab buttons need one); a fork sets its own with tools/set_repository.py.
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repo["url"]), repo["url"]
+    assert repo["branch"]
     assert repo["path_to_book"] == ""
     assert config["bibtex_bibfiles"] == ["book/references.bib"]
     sphinx = config["sphinx"]
@@ -418,3 +419,59 @@ def test_search_index_has_the_chapters(site: Path) -> None:
     raw = (site / "searchindex.js").read_text()
     index = json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])
     assert set(CHAPTERS) <= set(index["docnames"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The checks `make test` runs on the sources besides pytest: they must be able to fail.
+
+
+def test_spellcheck_names_the_notebook_cell(tmp_path: Path) -> None:
+    import spellcheck
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_markdown_cell("One.\nIt was recieved."),
+    ]
+    path = tmp_path / "planted.ipynb"
+    nbformat.write(nb, path)
+    status, report = spellcheck.check([path])
+    assert status != 0
+    assert "planted.ipynb cell 1, line 2: recieved ==> received" in report
+    status, report = spellcheck.check([ROOT / "README.md", ROOT / "tests" / "README.md"])
+    assert status == 0, report
+
+
+def test_workflow_check_catches_mistakes(tmp_path: Path) -> None:
+    import check_workflows
+
+    assert check_workflows.workflow_files(), "no workflow under .github/workflows"
+    assert check_workflows.lint(check_workflows.workflow_files()) == []
+    broken = tmp_path / "broken.yml"
+    text = (ROOT / ".github" / "workflows" / "book.yml").read_text()
+    broken.write_text(
+        text.replace("matrix.python }}", "matrix.pyton }}", 1).replace("needs: test", "needs: tset")
+    )
+    findings = "\n".join(check_workflows.lint([broken]))
+    assert 'property "pyton" is not defined' in findings
+    assert 'needs job "tset" which does not exist' in findings
+
+
+def test_workflow_runs_the_readme_test_command_and_publishes_pages() -> None:
+    workflow = book_site.load_yaml(".github/workflows/book.yml")
+    triggers = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads a bare `on` as true
+    assert {"push", "pull_request"} <= set(triggers)
+    test = workflow["jobs"]["test"]
+    assert test["runs-on"] == "ubuntu-latest"
+    assert test["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    runs = [step.get("run", "") for step in test["steps"]]
+    assert ".ci/run" in runs  # installs chromium and npm, then `make test`
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    uses = [step.get("uses", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    deploy = workflow["jobs"]["deploy"]
+    assert "refs/heads/main" in deploy["if"] and deploy["permissions"] == {
+        "pages": "write",
+        "id-token": "write",
+    }

@@ -13,11 +13,14 @@ environment.
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
 import inception_lib
@@ -81,8 +84,37 @@ def uses_widgets(nb: nbformat.NotebookNode) -> bool:
     return False
 
 
-def test_repository_spec_is_main_branch() -> None:
-    assert repository_spec() == "git+https://github.com/inception-book/rethinking-inception@main"
+def test_repository_spec_is_a_github_branch() -> None:
+    """A GitHub repository and a branch (a fork sets its own with tools/set_repository.py)."""
+    assert re.fullmatch(r"git\+https://github\.com/[\w.-]+/[\w.-]+@[\w./-]+", repository_spec()), (
+        repository_spec()
+    )
+
+
+def test_a_fork_points_the_book_at_itself(tmp_path: Path) -> None:
+    """tools/set_repository.py rewrites _config.yml and every setup cell, and the two still agree."""
+    import set_repository
+
+    shutil.copy2(ROOT / "_config.yml", tmp_path / "_config.yml")
+    for name in CHAPTER_DOCS:
+        target = tmp_path / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f"{name}.ipynb", target)
+    fork = "https://github.com/someone/my-inception-fork"
+    changed = set_repository.set_repository(fork, "study", root=tmp_path)
+    assert len(changed) == 1 + len(CHAPTER_DOCS)
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text())
+    assert config["repository"]["url"] == fork and config["repository"]["branch"] == "study"
+    before = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert {k: v for k, v in config.items() if k != "repository"} == {
+        k: v for k, v in before.items() if k != "repository"
+    }
+    for name in CHAPTER_DOCS:
+        setup = code_cells(nbformat.read(tmp_path / f"{name}.ipynb", as_version=4))[0].source
+        assert SETUP_TEMPLATE.format(spec=f"git+{fork}@study").rstrip("\n") in setup, name
+        assert repository_spec() not in setup
+    with pytest.raises(ValueError, match="not a GitHub repository URL"):
+        set_repository.set_repository("https://gitlab.com/a/b", root=tmp_path)
 
 
 def test_toc_lists_chapters() -> None:
