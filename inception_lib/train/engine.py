@@ -84,6 +84,9 @@ def make_optimizer(config: TrainConfig, model: nn.Module, device: torch.device) 
     if config.optimizer == "rmsprop-tf":
         return TFRMSprop(groups, lr=config.lr, decay=decay, momentum=config.momentum, eps=eps,
                          foreach=device.type == "cuda")  # fmt: skip
+    if config.optimizer == "adam":  # L2 in the gradient, as TF's regulariser (the book's default)
+        return torch.optim.Adam(groups, lr=config.lr, betas=(config.momentum, 0.999),
+                                fused=device.type == "cuda")  # fmt: skip
     if config.optimizer == "rmsprop-torch":  # what a literal reading of the paper gives in PyTorch
         return torch.optim.RMSprop(groups, lr=config.lr, alpha=decay, eps=eps, momentum=config.momentum)
     return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
@@ -321,6 +324,7 @@ class _Run:
         self.last_train: dict[str, Any] | None = None
         self.last_eval: dict[str, Any] | None = None
         self.rates: list[float] = []
+        self.commit = git_commit()  # the code that starts the run
 
     def _build_state(self, steps_per_epoch: int) -> TrainState:
         cfg, rt = self.config, self.rt
@@ -502,7 +506,7 @@ class _Run:
             "amp_dtype": str(rt.amp_dtype).replace("torch.", "") if rt.amp_dtype else None,
             "channels_last": rt.channels_last, "workers": self.workers, "threads": torch.get_num_threads(),
             "torch_version": torch.__version__, "python_version": platform.python_version(),
-            "git_commit": git_commit(), "parameters": sum(p.numel() for p in st.model.parameters()),
+            "git_commit": self.commit, "parameters": sum(p.numel() for p in st.model.parameters()),
         }  # fmt: skip
         try:  # the installed version, without importing torchvision (seconds)
             summary["torchvision_version"] = importlib.metadata.version("torchvision")
