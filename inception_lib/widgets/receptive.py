@@ -11,7 +11,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from ..kernels import conv_stack, receptive_field, support_shape, window_trace
-from ..plots.factorizing import plot_receptive_fields
+from ..plots.factorizing import plot_window_view
 from .explorer import Explorer, precomputed_explorer
 
 __all__ = ["STACKS", "INPUT_SIZE", "window_figure", "window_alt", "window_explorer"]
@@ -42,13 +42,10 @@ def window_figure(kernel: int, first_stride: int, depth: int) -> Figure:
     measured = support_shape(field)
     if measured != (window, window):  # the analytic count and the measurement must agree
         raise AssertionError(f"{name}: measured window {measured}, counted {window}×{window}")
-    return plot_receptive_fields(
-        {f"{weights} weights per channel pair\n(one {window}×{window} kernel: {window * window})": field},
+    return plot_window_view(
+        field,
         title=f"{name}: the centre output pixel sees {window}×{window}",
-        annotate=False,
-        relative=True,
-        outline=True,
-        panel_size=4.3,
+        subtitle=f"{weights} weights per channel pair (one {window}×{window} kernel: {window * window})",
     )
 
 
