@@ -785,8 +785,10 @@ class _Comparer:
             kh, kw = r.attrs["kernel"]
             if r.attrs["stride"] == (1, 1):
                 hint = (
-                    "pad each side by (k-1)/2 along the kernel's long side so the grid keeps its size: "
-                    "padding=(0, 3) for a 1×7, (3, 0) for a 7×1, 1 for a 3×3."
+                    f"a stride-1 {kh}×{kw} convolution keeps the grid size with padding ({kh // 2}, "
+                    f"{kw // 2}): "
+                    "(k-1)/2 on each side along each axis, so a 1×n is padded along its width only, "
+                    "e.g. padding=(0, 3) for a 1×7 and (3, 0) for a 7×1."
                 )
             else:
                 hint = "the stride-2 convolutions of the released network are unpadded: 35 → 17 and 17 → 8."
@@ -1338,7 +1340,7 @@ def check(
         )
     your_params = sum(p.numel() for p in model.parameters())
     model = model.double().eval()
-    rec, out, error = _record(model, x)
+    rec, out, error = _record(model, x.clone())  # a clone: an in-place first layer must not change x
     if isinstance(error, NotImplementedError):
         return _not_written(result, f"{call}.forward", error, ref_params, ref_out, shape)
 
@@ -1370,6 +1372,17 @@ def check(
     if out_t is None:
         result.findings.append(
             Finding("output", "", f"your forward returned {type(out).__name__}, not a tensor.")
+        )
+        return result
+    if root is None:
+        result.findings.append(
+            Finding(
+                "output",
+                "",
+                "the tensor your forward returns is not computed from its input.",
+                "return the result of the layers applied to x (for a module, the concatenation of its "
+                "branches).",
+            )
         )
         return result
 
@@ -1424,7 +1437,7 @@ def check(
                 if src is not None and src.shape == t.shape:
                     t.copy_(src)
         try:
-            again = _output_tensor(model(x))
+            again = _output_tensor(model(x.clone()))
         except Exception as exc:
             result.findings.append(_failure_finding(exc, None))
             return result

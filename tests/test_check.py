@@ -21,6 +21,14 @@ from inception_lib.check import REFERENCES, CheckResult, check, reference_names
 from inception_lib.layers import AsymmetricConv, ConvBNReLU
 from inception_lib.network import inception_v3
 
+# Smaller channel counts than the network's (the checker builds the reference with the same arguments), so
+# the planted-mistake tests stay fast; the reference defaults are checked by the first tests below.
+SMALL = {"inception_c": (96, 16), "inception_e": (256,), "inception_a": (64, 32), "reduction_35to17": (64,)}
+
+
+def check_small(reader, name: str) -> CheckResult:
+    return check(reader, name, args=SMALL[name])
+
 
 class Unit(nn.Module):
     """conv -> BN -> ReLU with the ReLU called functionally (torchvision's style)."""
@@ -147,14 +155,14 @@ def test_the_library_reference_passes_itself(name: str) -> None:
      (MyReduction, "reduction_35to17")],
 )  # fmt: skip
 def test_a_differently_written_correct_module_passes(reader, name: str) -> None:
-    result = check(reader, name)
+    result = check_small(reader, name)
     assert result.passed, repr(result)
     assert "all " in repr(result) and "layers match" in repr(result)
 
 
 def test_an_instance_and_other_arguments() -> None:
-    assert check(MyInceptionC(768, 160), "inception_c", args=(768, 160)).passed
-    assert not check(MyInceptionC(768, 160), "inception_c").passed  # default reference: channels_7x7=128
+    assert check(MyInceptionC(96, 24), "inception_c", args=(96, 24)).passed
+    assert not check(MyInceptionC(96, 24), "inception_c", args=(96, 16)).passed  # another inner width
 
 
 def test_the_stem_passes_at_a_smaller_input() -> None:
@@ -180,7 +188,7 @@ def test_whole_network_library_and_torchvision() -> None:
     # independently of ours) at a smaller input.
     assert check(inception_v3, "inception_v3").passed
     tv = torchvision.models.Inception3(aux_logits=True, init_weights=False)
-    result = check(tv, "inception_v3", input_shape=(3, 107, 107))
+    result = check(tv, "inception_v3", input_shape=(3, 75, 75))
     assert result.passed, repr(result)
 
 
@@ -188,7 +196,7 @@ def test_whole_network_library_and_torchvision() -> None:
 
 
 def test_missing_padding_on_1xn() -> None:
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, pad=(0, 0)), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, pad=(0, 0)), "inception_c"))
     assert f.what == "1×n / n×1 padding"
     assert f.where.startswith("branch 2, layer 2") and "`b7.1.c`" in f.where
     assert "padding (0, 0)" in f.message and "(0, 3)" in f.message and "17×11" in f.message
@@ -213,7 +221,7 @@ def test_wrong_padding_on_a_single_factorized_layer() -> None:
 
 @pytest.mark.parametrize("split", ["stack", "add"])
 def test_1x3_and_3x1_not_concatenated(split: str) -> None:
-    f = first(check(lambda c: MyInceptionE(c, split), "inception_e"))
+    f = first(check_small(lambda c: MyInceptionE(c, split), "inception_e"))
     if split == "stack":
         assert f.what == "1×3 ‖ 3×1 outputs not concatenated"
         assert f.where.startswith("branch 2, module") or f.where.startswith("branch 2, layer 2"), f.where
@@ -223,38 +231,38 @@ def test_1x3_and_3x1_not_concatenated(split: str) -> None:
 
 
 def test_concatenation_order() -> None:
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, order=(1, 0, 2, 3)), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, order=(1, 0, 2, 3)), "inception_c"))
     assert f.what == "concatenation order"
     assert "[2, 1, 3, 4]" in f.message
 
 
 def test_max_instead_of_average_pooling() -> None:
-    f = first(check(lambda c, p: MyInceptionA(c, p, pool="max"), "inception_a"))
+    f = first(check_small(lambda c, p: MyInceptionA(c, p, pool="max"), "inception_a"))
     assert f.what == "average vs max pooling"
     assert f.where.startswith("branch 4, layer 1") and "`pool`" in f.where
 
 
 def test_pooling_without_padding() -> None:
-    result = check(lambda c, p: MyInceptionA(c, p, pool_padding=0), "inception_a")
+    result = check_small(lambda c, p: MyInceptionA(c, p, pool_padding=0), "inception_a")
     f = first(result)
     assert f.what == "pooling padding" and f.where.startswith("branch 4, layer 1")
     assert "forward then stopped" in repr(result)  # the concatenation failed on the 33×33 branch
 
 
 def test_average_pooling_that_excludes_padding() -> None:
-    f = first(check(lambda c, p: MyInceptionA(c, p, count_include_pad=False), "inception_a"))
+    f = first(check_small(lambda c, p: MyInceptionA(c, p, count_include_pad=False), "inception_a"))
     assert f.what == "average pooling padding" and "count_include_pad=False" in f.message
 
 
 def test_missing_1x1_reduction() -> None:
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, reduce=False), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, reduce=False), "inception_c"))
     assert f.what == "missing 1×1 reduction"
     assert f.where.startswith("branch 2, layer 1")
-    assert "768 → 128" in f.message
+    assert "96 → 16" in f.message
 
 
 def test_conv_bias_before_batchnorm() -> None:
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, bias=True), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, bias=True), "inception_c"))
     assert f.what == "conv bias before BatchNorm"
     assert f.where.startswith("branch 1, layer 1") and "`one.c`" in f.where
     assert "bias=False" in f.hint
@@ -264,19 +272,19 @@ def test_relu_missing_between_factors() -> None:
     f = first(check(lambda c, o, n: AsymmetricConv(c, o, n, relu_between=False), "asymmetric"))
     assert f.what == "ReLU missing between factors"
     assert f.where.startswith("after layer 1") and "`first" in f.where
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, relu_between=False), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, relu_between=False), "inception_c"))
     assert f.what == "ReLU missing between factors" and f.where.startswith("branch 2, after layer 2")
 
 
 def test_batchnorm_eps_default() -> None:
-    f = first(check(lambda c, c7: MyInceptionC(c, c7, eps=1e-5), "inception_c"))
+    f = first(check_small(lambda c, c7: MyInceptionC(c, c7, eps=1e-5), "inception_c"))
     assert f.what == "BatchNorm eps"
     assert f.where.startswith("branch 1, after layer 1") and "`one.norm`" in f.where
     assert "eps=1e-05" in f.message and "eps=0.001" in f.message
 
 
 def test_stride_on_the_wrong_convolution() -> None:
-    f = first(check(lambda c: MyReduction(c, stride_first=True), "reduction_35to17"))
+    f = first(check_small(lambda c: MyReduction(c, stride_first=True), "reduction_35to17"))
     assert f.what == "stride on the wrong convolution"
     assert f.where.startswith("branch 2, layer 1") and "`deep.0.c`" in f.where
     assert "3×3 convolution" in f.message
@@ -297,7 +305,7 @@ def test_a_layer_used_twice() -> None:
                 [self.b1(x), self.b3_row(a), self.b3_col(a), self.b3_row(d), self.d_col(d), pool], 1
             )
 
-    f = first(check(Shared, "inception_e"))
+    f = first(check_small(Shared, "inception_e"))
     assert f.what == "layer used twice" and "b3_row" in f.where
 
 
@@ -306,7 +314,7 @@ def test_output_difference_found_when_every_layer_matches() -> None:
         def forward(self, x):
             return super().forward(x).flip(1).contiguous()  # same layers, channels reversed
 
-    result = check(Scrambled, "inception_c")
+    result = check_small(Scrambled, "inception_c")
     assert first(result).what in ("different layer", "extra layer", "outputs differ")
 
 
@@ -338,21 +346,23 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(ValueError, match=r"'inception_x'.*inception_c"):
         check(InceptionC, "inception_x")
     with pytest.raises(TypeError, match="int"):
-        check(3, "inception_c")
+        check_small(3, "inception_c")
     with pytest.raises(TypeError, match="expected an nn.Module"):
         check(lambda c, c7: "not a module", "inception_c")
     with pytest.raises(ValueError, match="in_channels, channels_7x7"):
         check(InceptionC, "inception_c", args=(768,))
-    result = check(lambda c, c7, extra: None, "inception_c")
+    result = check_small(lambda c, c7, extra: None, "inception_c")
     assert "in this order: (in_channels, channels_7x7)" in repr(result)
 
 
 def test_report_text_is_stable() -> None:
-    texts = [repr(check(lambda c, c7: MyInceptionC(c, c7, pad=(0, 0)), "inception_c")) for _ in range(2)]
+    texts = [
+        repr(check_small(lambda c, c7: MyInceptionC(c, c7, pad=(0, 0)), "inception_c")) for _ in range(2)
+    ]
     assert texts[0] == texts[1]
     for text in texts + [
-        repr(check(InceptionA, "inception_a")),
-        check(InceptionA, "inception_a")._repr_html_(),
+        repr(check_small(InceptionA, "inception_a")),
+        check_small(InceptionA, "inception_a")._repr_html_(),
     ]:
         assert not re.search(r"0x[0-9a-f]{6,}", text)
         assert not re.search(r"\d\.\d{5,}", text), text  # no float digits that vary between machines
