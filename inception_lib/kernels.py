@@ -15,7 +15,7 @@ measures how far a module is from the best single convolution).
 
 The costs of the three ways to build an n×n window (``build_factorized``, ``factorization_cost``), the
 receptive field of any module (``receptive_field``, measured) and of a chain of layers (``window_trace``,
-counted, strides included) complete the chapter's toolbox.
+counted, strides included; ``conv_stack`` builds such chains) complete the chapter's toolbox.
 """
 
 from __future__ import annotations
