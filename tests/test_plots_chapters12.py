@@ -164,11 +164,6 @@ def test_kernel_values_are_rounded_without_negative_zero():
     assert sorted(t.get_text() for t in ax.texts) == ["0", "0.25", "1", "2"]
 
 
-def test_sweep_figure_has_two_labelled_panels():
-    fig = plots.plot_factorization_sweep([3, 5], {"a": [1, 2]}, {"a": [3, 4]}, channels=8, grid=5)
-    assert len(fig.axes) == 2 and all(_labelled(ax) and len(ax.lines) == 1 for ax in fig.axes)
-
-
 def _conv_labels(module: nn.Module) -> list[str]:
     labels = []
     for m in module.modules():

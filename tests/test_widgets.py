@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 from inception_lib.counting import count_macs, count_params
 from inception_lib.kernels import FACTORIZATIONS, build_factorized
-from inception_lib.widgets import factorization_explorer, factorization_sweep_figure, factorization_table
+from inception_lib.widgets import factorization_explorer, factorization_table
 from inception_lib.widgets.receptive import INPUT_SIZE, window_alt, window_explorer, window_figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,14 +125,6 @@ def test_table_rows_and_savings():
 def test_explorer_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         factorization_explorer(**kwargs)
-
-
-def test_sweep_figure():
-    fig = factorization_sweep_figure(channels=64, grid=17, n_values=(3, 5, 7))
-    axes = fig.axes
-    assert len(axes) == 2 and all(len(ax.lines) == 3 for ax in axes)
-    assert all(ax.get_title() and ax.get_xlabel() and ax.get_ylabel() for ax in axes)
-    assert fig._suptitle is not None and fig._suptitle.get_text()
 
 
 def _pip_target(requirements: list[str]) -> None:

@@ -75,7 +75,7 @@ def grouped_bars(
     width = 0.8 / max(1, len(series))
     for i, (name, values) in enumerate(series.items()):
         bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, label=name)
-        ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=8, padding=2)
+        ax.bar_label(bars, labels=[value_format(v) for v in values], fontsize=9, padding=2)
     ax.set_xticks(x, labels)
     ax.set_title(title)
     ax.set_ylabel(ylabel)

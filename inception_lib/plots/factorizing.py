@@ -21,7 +21,6 @@ __all__ = [
     "plot_kernels",
     "plot_singular_values",
     "plot_cost_curves",
-    "plot_factorization_sweep",
     "plot_branch_costs",
     "plot_window_view",
 ]
@@ -273,39 +272,6 @@ def plot_cost_curves(
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
     ax.margins(x=0.12)
-    return fig
-
-
-def plot_factorization_sweep(
-    n_values: Sequence[int],
-    params: Mapping[str, Sequence[float]],
-    macs: Mapping[str, Sequence[float]],
-    channels: int,
-    grid: int,
-) -> Figure:
-    """Two panels over the window size n: parameters and MACs of each way to see an n×n window.
-
-    The static twin of ``widgets.factorization_explorer``: the rendered page runs no Python, so it shows
-    the same sweep as a picture. ``params``/``macs`` map a method name to one value per ``n``.
-    """
-    fig, axes = new_figure(11.0, 4.2, ncols=2)
-    plot_cost_curves(
-        n_values,
-        params,
-        title=f"Parameters, {channels}→{channels} channels",
-        xlabel="window size n (pixels)",
-        ylabel="parameters (count)",
-        ax=axes[0, 0],
-    )
-    plot_cost_curves(
-        n_values,
-        macs,
-        title=f"MACs on a {grid}×{grid} grid",
-        xlabel="window size n (pixels)",
-        ylabel="multiply-accumulates (count)",
-        ax=axes[0, 1],
-    )
-    fig.suptitle("Cost of an n×n window: one n×n vs stacked 3×3 vs 1×n + n×1")
     return fig
 
 

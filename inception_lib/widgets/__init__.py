@@ -2,7 +2,8 @@
 
 * ``explorer``      ``precomputed_explorer``: every view rendered when the cell runs, switched in the
                     browser, so the explorers respond on the static page too (read its docstring)
-* ``factorizing``   chapter 2's factorization explorer (live table) and its static sweep
+* ``receptive``     chapter 1's ``window_explorer``: the window a stack of convolutions sees, by depth
+* ``factorizing``   chapter 2's ``factorization_explorer``: the cost of an n×n window, by n and grid
 
 Chapters import an explorer from its module, e.g. ``from inception_lib.widgets.factorizing import
 factorization_explorer``.
@@ -12,7 +13,6 @@ from .explorer import MAX_VIEWS, Explorer, figure_html, has_stack, precomputed_e
 from .factorizing import (
     GRID_CHOICES,
     factorization_explorer,
-    factorization_sweep_figure,
     factorization_table,
     method_label,
 )
@@ -25,7 +25,6 @@ __all__ = [
     "precomputed_explorer",
     "GRID_CHOICES",
     "factorization_explorer",
-    "factorization_sweep_figure",
     "factorization_table",
     "method_label",
 ]

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matplotlib.figure import Figure
-
 from ..kernels import FACTORIZATIONS, factorization_cost
-from ..plots.factorizing import plot_factorization_sweep
 from ..tables import Table
 from .explorer import Explorer, precomputed_explorer
 
@@ -25,7 +22,6 @@ __all__ = [
     "method_label",
     "factorization_table",
     "factorization_explorer",
-    "factorization_sweep_figure",
 ]
 
 # The grids of Inception-v3 (Table 1 / the released network): stem, 35×35, 17×17 and 8×8 stages.
@@ -100,16 +96,3 @@ def factorization_explorer(
         render,
         initial={"window n": n, "grid": grid},
     )
-
-
-def factorization_sweep_figure(
-    channels: int = 192, grid: int = 35, n_values: Sequence[int] = N_CHOICES
-) -> Figure:
-    """Parameters and MACs over n for the three methods, as one Figure (the explorer's tables as curves)."""
-    params: dict[str, list[int]] = {}
-    macs: dict[str, list[int]] = {}
-    for kind, description in FACTORIZATIONS.items():
-        costs = [factorization_cost(kind, n, channels, channels, grid) for n in n_values]
-        params[description] = [c.params for c in costs]
-        macs[description] = [c.macs for c in costs]
-    return plot_factorization_sweep(list(n_values), params, macs, channels, grid)
