@@ -167,6 +167,27 @@ class Reduction35to17(nn.Module):
         self.branch_pool = nn.MaxPool2d(3, stride=2)
         self.out_channels = ch3x3 + ch_dbl + in_channels
 
+    @classmethod
+    def scaled(cls, in_channels: int, out_channels: int) -> Reduction35to17:
+        """Mixed_6a's design for any ``in_channels -> out_channels``, keeping its proportions.
+
+        Mixed_6a turns 288 channels into 768: the pool passes the 288, the stride-2 branches add 480 new
+        ones, 384 (4/5) from the single 3×3/2 and 96 (1/5) from the 1×1 -> 3×3 -> 3×3/2 branch, whose
+        1×1 first reduces to 64 (2/9 of the input). ``scaled(288, 768)`` is exactly Mixed_6a; chapter 3
+        uses smaller ones to compare Figure 10's design with Figure 9's at other sizes.
+        """
+        check_channels("in_channels", in_channels)
+        check_channels("out_channels", out_channels)
+        new = out_channels - in_channels
+        if new < 2:
+            raise ValueError(
+                f"out_channels must exceed in_channels by at least 2 (the conv branches add channels "
+                f"beside the pooled ones); got in_channels={in_channels}, out_channels={out_channels}"
+            )
+        ch3x3 = min(new - 1, max(1, round(new * 4 / 5)))
+        reduce = max(1, round(in_channels * 2 / 9))
+        return cls(in_channels, ch3x3=ch3x3, ch_dbl_reduce=reduce, ch_dbl=new - ch3x3)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.branch3x3(x), self.branch3x3dbl(x), self.branch_pool(x)], dim=1)
 
@@ -302,10 +323,13 @@ class InceptionThenPool(nn.Module):
 
 
 class ParallelReduction(nn.Module):
-    """Figure 10: stride-2 convolution branches and a stride-2 pooling in parallel, concatenated.
+    """Figure 10's layout with the new channels split evenly between its two conv branches.
 
     The pooled branch passes all ``in_channels`` through; the conv branches add
-    ``out_channels - in_channels`` new ones, so the grid halves while the filter bank grows.
+    ``out_channels - in_channels`` new ones, so the grid halves while the filter bank grows. Unlike the
+    paper's design (``Reduction35to17``, Mixed_6a), the 1×1 -> 3×3 -> 3×3/2 branch has no narrow 1×1
+    reduction: its middle 3×3 runs at full resolution as wide as its output, which makes this block
+    expensive. Chapter 3 keeps it as an example of what not to do.
     """
 
     def __init__(self, in_channels: int, out_channels: int) -> None:

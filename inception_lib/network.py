@@ -360,6 +360,170 @@ def shape_trace(model: InceptionV3, input_size: int = 299) -> list[TraceRow]:
     ]
 
 
+# --- Receptive fields: how much of the input each block's output sees (chapter 4, tying back to chapter 1).
+# An addition to the module; the functions above do not use it.
+
+__all__ += ["ReceptiveField", "receptive_fields"]
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The receptive field of one top-level block's output on the network's input.
+
+    ``size`` is the (height, width) in input pixels that one output position depends on, from the kernel
+    sizes, strides and dilations on the deepest path through the block (padding only moves the window);
+    ``None`` after global pooling, where every output depends on the whole image. ``jump`` is the distance
+    in input pixels between neighbouring output positions (the product of the strides so far).
+    """
+
+    block: str
+    layer: str
+    output_shape: tuple[int, ...]  # (C, H, W) or (C,)
+    size: tuple[int, int] | None
+    jump: tuple[int, int]
+
+
+def _pair_of(value: int | tuple[int, ...]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _window(module: nn.Module) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None:
+    """(kernel, stride, dilation) of a sliding-window layer, or None for anything else."""
+    if isinstance(module, nn.Conv2d):
+        return _pair_of(module.kernel_size), _pair_of(module.stride), _pair_of(module.dilation)
+    if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
+        stride = module.stride if module.stride is not None else module.kernel_size
+        dilation = getattr(module, "dilation", 1)
+        return _pair_of(module.kernel_size), _pair_of(stride), _pair_of(dilation)
+    return None
+
+
+_Field = tuple[int, int, int, int]  # (rh, rw, jh, jw); None means the whole input
+
+
+def _record_flow(model: nn.Module, x: torch.Tensor) -> dict[int, dict]:
+    """One forward pass with hooks: each module's call order, input tensor and output tensor."""
+    calls: dict[int, dict] = {}
+
+    def before(m: nn.Module, args: tuple) -> None:
+        calls.setdefault(id(m), {"order": len(calls), "input": args[0] if args else None})
+
+    def after(m: nn.Module, args: tuple, output: object) -> None:
+        calls[id(m)].setdefault("output", output)
+
+    handles = [m.register_forward_pre_hook(before) for m in model.modules()]
+    handles += [m.register_forward_hook(after) for m in model.modules()]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return calls
+
+
+def _through(module: nn.Module, field: _Field | None, calls: dict[int, dict]) -> _Field | None:
+    """The receptive field after ``module``, given the field of its input (None: already global)."""
+    if field is None or isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
+        return None
+    window = _window(module)
+    if window is not None:
+        (kh, kw), (sh, sw), (dh, dw) = window
+        rh, rw, jh, jw = field
+        return rh + (kh - 1) * dh * jh, rw + (kw - 1) * dw * jw, jh * sh, jw * sw
+    called = sorted((c for c in module.children() if id(c) in calls), key=lambda c: calls[id(c)]["order"])
+    if not called:
+        return field  # BatchNorm, ReLU, dropout, identity: one output value per input value
+    record, records = calls[id(module)], [calls[id(c)] for c in called]
+    chained = records[0]["input"] is record["input"] and all(
+        b["input"] is a["output"] for a, b in zip(records, records[1:], strict=False)
+    )
+    if chained and records[-1]["output"] is record["output"]:
+        for child in called:
+            field = _through(child, field, calls)
+        return field
+    if all(r["input"] is record["input"] for r in records):  # branches side by side, concatenated
+        fields = [_through(child, field, calls) for child in called]
+        if any(f is None for f in fields):
+            return None
+        return tuple(max(f[i] for f in fields) for i in range(4))  # type: ignore[return-value]
+    raise ValueError(
+        f"cannot follow the receptive field through {type(module).__name__}: its forward is neither a "
+        "chain nor parallel branches of its child modules"
+    )
+
+
+def receptive_fields(model: InceptionV3, input_size: int = 299) -> list[ReceptiveField]:
+    """The receptive field and output shape of every top-level block on the main path, in order.
+
+    Computed from the modules themselves: one eval-mode forward pass (batch 1) records which child feeds
+    which, then the field grows through each sliding window by (kernel - 1) × dilation × jump and the jump
+    by the stride; parallel branches take the largest field. The stem gives 3, 7, 11 pixels (chapter 1's
+    stacked 3×3 after a stride-2 first layer). Rows after global pooling have ``size=None``. The
+    auxiliary head, which runs only in training, is left out.
+    """
+    if not isinstance(model, InceptionV3):
+        raise ValueError(f"model must be an InceptionV3, got {type(model).__name__}")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < MIN_INPUT_SIZE:
+        raise ValueError(f"input_size must be an integer >= {MIN_INPUT_SIZE}, got {input_size!r}")
+    was_training = model.training
+    model.eval()
+    try:
+        calls = _record_flow(model, torch.zeros(1, model.in_channels, input_size, input_size))
+    finally:
+        model.train(was_training)
+    field: _Field | None = (1, 1, 1, 1)
+    rows = []
+    for name, block in model.named_children():
+        if name == "aux" or id(block) not in calls:
+            continue
+        field = _through(block, field, calls)
+        rows.append(
+            ReceptiveField(
+                block=name,
+                layer=_describe(block),
+                output_shape=tuple(int(s) for s in calls[id(block)]["output"].shape[1:]),
+                size=None if field is None else (field[0], field[1]),
+                jump=(0, 0) if field is None else (field[2], field[3]),
+            )
+        )
+    return rows
+
+
+__all__ += ["block_macs"]
+
+
+def block_macs(model: InceptionV3, input_size: int = 299) -> dict[str, int]:
+    """Multiply-accumulates of convolutions and linear layers in each top-level block, by block name.
+
+    The quantity torchvision publishes (and ``mac_report(...).conv_linear`` for the whole network);
+    fvcore's per-block totals in ``shape_trace`` also count BatchNorm, as two operations per value. Counted
+    by torch's ``FlopCounterMode`` (2 FLOPs per MAC) on a copy of the model on the meta device, which
+    tracks shapes without computing, in training mode so that the auxiliary head is counted too (under
+    "aux"; its MACs are spent only in training). Per image; blocks without convolutions count 0.
+    """
+    if not isinstance(model, InceptionV3):
+        raise ValueError(f"model must be an InceptionV3, got {type(model).__name__}")
+    if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < MIN_INPUT_SIZE:
+        raise ValueError(f"input_size must be an integer >= {MIN_INPUT_SIZE}, got {input_size!r}")
+    import copy
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    meta = copy.deepcopy(model).to("meta").train()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        # batch 2: training-mode BatchNorm needs more than one value per channel after the aux pooling
+        meta(torch.empty(2, model.in_channels, input_size, input_size, device="meta"))
+    counts = counter.get_flop_counts()
+    root = type(model).__name__
+    return {
+        name: int(sum(counts.get(f"{root}.{name}", {}).values())) // 4  # 2 FLOPs per MAC, 2 images
+        for name, module in model.named_children()
+        if module is not None
+    }
+
+
 # --------------------------------------------------------------------------------------------------------
 # Small models for tests
 

@@ -30,6 +30,7 @@ __all__ = [
     "PAPER_NUMBERS",
     "TABLE1_RELEASED",
     "TABLE1_NOTES",
+    "GOOGLE_2015_NAMES",
     "Table1Comparison",
     "compare_with_table1",
     "STAGES",
@@ -187,6 +188,23 @@ TABLE1_RELEASED: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (12, ()),
 )
 
+# The names of the released blocks in Google's 2015 graph (inception_v3 of TF's first Inception code;
+# TF-slim's docstring maps them to Mixed_5b ... Mixed_7c). Its 17×17 blocks are mixed_17x17x768a-e: five,
+# counting the 35→17 reduction, which is one way to read Table 1's "5×Inception" at 17×17.
+GOOGLE_2015_NAMES: dict[str, str] = {
+    "mixed_5b": "mixed_35x35x256a",
+    "mixed_5c": "mixed_35x35x288a",
+    "mixed_5d": "mixed_35x35x288b",
+    "mixed_6a": "mixed_17x17x768a",
+    "mixed_6b": "mixed_17x17x768b",
+    "mixed_6c": "mixed_17x17x768c",
+    "mixed_6d": "mixed_17x17x768d",
+    "mixed_6e": "mixed_17x17x768e",
+    "mixed_7a": "mixed_8x8x1280a",
+    "mixed_7b": "mixed_8x8x2048a",
+    "mixed_7c": "mixed_8x8x2048b",
+}
+
 # What each disagreement is, keyed like TABLE1_RELEASED (Table 1 row index, or the block for rows that
 # Table 1 lacks). Sources: Table 1, sec. 6 text, and the released code (torchvision, TF-slim).
 TABLE1_NOTES: dict[int | str, str] = {
@@ -197,7 +215,8 @@ TABLE1_NOTES: dict[int | str, str] = {
     "35×35); released: no such layer, 192 channels go straight into the first module.",
     7: "Table 1: 3 modules fed 35×35×288; released: 3 modules, but the first is fed 192 channels "
     "(outputs 256, 288, 288).",
-    8: "Table 1: 5 Figure 6 modules; released: 4 (plus the separate 35→17 reduction before them).",
+    8: "Table 1: 5 Figure 6 modules; released: 4, after the 35→17 reduction. Google's graph names five "
+    "17×17×768 blocks, mixed_17x17x768a–e, the first being that reduction (Mixed_6a).",
     12: "Softmax: the released network returns logits; the softmax lives in the loss.",
     "mixed_6a": "Grid reduction 35→17 (Figure 10 style): no row in Table 1, whose caption says "
     "reductions happen between the Inception blocks.",

@@ -5,12 +5,20 @@ Section 5 compares three ways to go from a d×d grid with k channels to a d/2×d
 on the way ("avoid representational bottlenecks"), and adds that its dimensionality is only a rough
 estimate of the information it carries. This module makes both readings measurable:
 
+* **cost**: parameters and multiply-accumulates of convolutions and linear layers (``measure_strategies``,
+  and ``strategy_costs``, which counts on the meta device in milliseconds for chapter 3's explorer);
 * **size**: how many numbers (C×H×W) the tensor holds after each step of a strategy
   (``representation_trace``, ``smallest_representation``);
 * **recoverability**: how well the input can be rebuilt from a block's output by the best *linear*
   decoder, fitted in closed form by ridge regression (``linear_reconstruction_error``). 0 means the
   input is recovered exactly, 1 means the decoder does no better than predicting the average input.
-  ``pca_reconstruction_error`` gives the reference: the best any linear code of a given size can do.
+  ``pca_reconstruction_error`` gives the reference: the best any linear code of a given size can do;
+  ``linear_reconstructions`` returns the decoded inputs themselves, to look at.
+
+The Figure 10 strategy is the paper's design as released (``Reduction35to17``, Mixed_6a, with its narrow
+1×1 reduction), scaled to the setting with ``Reduction35to17.scaled``. ``parallel="even"`` swaps in
+``ParallelReduction``, the same layout with the new channels split evenly and no narrow 1×1, as an example
+of a parallel block that is not cheap.
 
 Limits, stated where the numbers are used: the blocks have random weights (nothing was trained to keep
 information), the decoder is linear (a nonlinear one could recover more), and the inputs are synthetic
@@ -25,13 +33,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from .blocks import InceptionThenPool, ParallelReduction, PoolThenInception
-from .counting import count_macs, count_params
+from .blocks import InceptionThenPool, ParallelReduction, PoolThenInception, Reduction35to17
+from .counting import count_params, mac_report
 from .layers import ConvBNReLU
 
 __all__ = [
     "STRATEGY_NAMES",
+    "EVEN_SPLIT_NAME",
     "INPUT_KINDS",
     "build_strategies",
     "plain_conv_strategies",
@@ -44,28 +54,51 @@ __all__ = [
     "ReconstructionResult",
     "linear_reconstruction_error",
     "pca_reconstruction_error",
+    "linear_reconstructions",
     "StrategyMeasurement",
     "measure_strategies",
+    "StrategyCost",
+    "strategy_costs",
 ]
 
 STRATEGY_NAMES = ("pool → Inception", "Inception → pool", "parallel (Figure 10)")
+EVEN_SPLIT_NAME = "parallel, even split"
+PARALLEL_KINDS = ("figure10", "even")
 INPUT_KINDS = ("noise", "smooth")
 DEFAULT_ALPHAS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
-def build_strategies(in_channels: int, out_channels: int, seed: int = 0) -> dict[str, nn.Module]:
+def _parallel_block(in_channels: int, out_channels: int, parallel: str) -> nn.Module:
+    if parallel not in PARALLEL_KINDS:
+        raise ValueError(f"parallel must be one of {PARALLEL_KINDS}, got {parallel!r}")
+    if parallel == "even":
+        return ParallelReduction(in_channels, out_channels)
+    return Reduction35to17.scaled(in_channels, out_channels)
+
+
+def _strategy_names(parallel: str) -> tuple[str, str, str]:
+    if parallel not in PARALLEL_KINDS:
+        raise ValueError(f"parallel must be one of {PARALLEL_KINDS}, got {parallel!r}")
+    return (*STRATEGY_NAMES[:2], STRATEGY_NAMES[2] if parallel == "figure10" else EVEN_SPLIT_NAME)
+
+
+def build_strategies(
+    in_channels: int, out_channels: int, seed: int = 0, parallel: str = "figure10"
+) -> dict[str, nn.Module]:
     """The three grid-reduction strategies of sec. 5, same in/out channels, in eval mode.
 
     Keys are ``STRATEGY_NAMES``: ``PoolThenInception`` (Figure 9 left), ``InceptionThenPool`` (Figure 9
-    right) and ``ParallelReduction`` (Figure 10). Each is initialised from ``seed`` without touching the
-    global random state.
+    right) and the Figure 10 block: ``Reduction35to17.scaled`` (Mixed_6a's design, the default) or, with
+    ``parallel="even"``, ``ParallelReduction`` (keyed ``EVEN_SPLIT_NAME``). Each is initialised from
+    ``seed`` without touching the global random state.
     """
-    classes = (PoolThenInception, InceptionThenPool, ParallelReduction)
+    names = _strategy_names(parallel)
+    builders = (PoolThenInception, InceptionThenPool, lambda i, o: _parallel_block(i, o, parallel))
     blocks = {}
     with torch.random.fork_rng(devices=[]):
-        for name, cls in zip(STRATEGY_NAMES, classes, strict=True):
+        for name, build in zip(names, builders, strict=True):
             torch.manual_seed(seed)
-            blocks[name] = cls(in_channels, out_channels).eval()
+            blocks[name] = build(in_channels, out_channels).eval()
     return blocks
 
 
@@ -131,7 +164,7 @@ def reduction_steps(block: nn.Module) -> list[tuple[str, nn.Module]]:
         return [("max pool 3×3/2", block.pool), ("Inception module", block.inception)]
     if isinstance(block, InceptionThenPool):
         return [("Inception module", block.inception), ("max pool 3×3/2", block.pool)]
-    if isinstance(block, ParallelReduction):
+    if isinstance(block, ParallelReduction | Reduction35to17):
         return [("stride-2 convs ‖ stride-2 pool", block)]
     if isinstance(block, nn.Sequential):
         return [(type(m).__name__, m) for m in block]
@@ -244,6 +277,29 @@ def _relative_error(x: torch.Tensor, prediction: torch.Tensor, mean: torch.Tenso
     return float(((x - prediction) ** 2).sum() / ((x - mean) ** 2).sum())
 
 
+def _fit_decoder(
+    encode: Callable[[torch.Tensor], torch.Tensor],
+    train: torch.Tensor,
+    alphas: Sequence[float],
+    validation_fraction: float,
+) -> tuple[_Ridge, float, int]:
+    """Fit the ridge decoder on the first part of ``train``; pick alpha on the rest."""
+    if not 0.0 < validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
+    if not alphas:
+        raise ValueError("alphas must name at least one ridge strength")
+    z_train, x_train = _encode(encode, train), _flat(train)
+    n_fit = int(round(len(train) * (1.0 - validation_fraction)))
+    if n_fit < 2 or n_fit >= len(train):
+        raise ValueError(f"need enough training examples for a fit/validation split, got {len(train)}")
+    ridge = _Ridge(z_train[:n_fit], x_train[:n_fit])
+    errors = [
+        _relative_error(x_train[n_fit:], ridge.predict(z_train[n_fit:], a), ridge.x_mean) for a in alphas
+    ]
+    best = alphas[min(range(len(alphas)), key=errors.__getitem__)]
+    return ridge, float(best), z_train.shape[1]
+
+
 def linear_reconstruction_error(
     encode: Callable[[torch.Tensor], torch.Tensor],
     train: torch.Tensor,
@@ -258,22 +314,25 @@ def linear_reconstruction_error(
     the rest of ``train``. Use several times more training examples than code numbers, or the decoder
     memorises instead of decoding.
     """
-    if not 0.0 < validation_fraction < 1.0:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
-    if not alphas:
-        raise ValueError("alphas must name at least one ridge strength")
-    z_train, z_test = _encode(encode, train), _encode(encode, test)
-    x_train, x_test = _flat(train), _flat(test)
-    n_fit = int(round(len(train) * (1.0 - validation_fraction)))
-    if n_fit < 2 or n_fit >= len(train):
-        raise ValueError(f"need enough training examples for a fit/validation split, got {len(train)}")
-    ridge = _Ridge(z_train[:n_fit], x_train[:n_fit])
-    errors = [
-        _relative_error(x_train[n_fit:], ridge.predict(z_train[n_fit:], a), ridge.x_mean) for a in alphas
-    ]
-    best = alphas[min(range(len(alphas)), key=errors.__getitem__)]
-    error = _relative_error(x_test, ridge.predict(z_test, best), ridge.x_mean)
-    return ReconstructionResult(error=error, alpha=float(best), code_size=z_train.shape[1])
+    ridge, alpha, code_size = _fit_decoder(encode, train, alphas, validation_fraction)
+    error = _relative_error(_flat(test), ridge.predict(_encode(encode, test), alpha), ridge.x_mean)
+    return ReconstructionResult(error=error, alpha=alpha, code_size=code_size)
+
+
+def linear_reconstructions(
+    encode: Callable[[torch.Tensor], torch.Tensor],
+    train: torch.Tensor,
+    test: torch.Tensor,
+    alphas: Sequence[float] = DEFAULT_ALPHAS,
+    validation_fraction: float = 0.2,
+) -> torch.Tensor:
+    """The inputs as the decoder of ``linear_reconstruction_error`` rebuilds them: ``test``'s shape, float64.
+
+    The same fit (same split, same choice of ridge strength), returning the decoded ``test`` inputs instead
+    of their error, so a reader can *see* what a representation kept.
+    """
+    ridge, alpha, _ = _fit_decoder(encode, train, alphas, validation_fraction)
+    return ridge.predict(_encode(encode, test), alpha).reshape(test.shape)
 
 
 def pca_reconstruction_error(train: torch.Tensor, test: torch.Tensor, code_size: int) -> float:
@@ -327,18 +386,23 @@ def measure_strategies(
     n_test: int = 0,
     kinds: Sequence[str] = INPUT_KINDS,
     seed: int = 0,
+    parallel: str = "figure10",
 ) -> list[StrategyMeasurement]:
     """Parameters, MACs, representation trace and (if ``n_train`` > 0) reconstruction errors of the three
     strategies of ``build_strategies`` on a ``size``×``size`` grid.
 
-    Errors are measured after the steps of ``reduction_steps`` that do not enlarge the representation
-    (for pool-first: right after the pooling, and after the module; for the others: the output). They
-    use the same ``n_train``/``n_test`` inputs of each kind for every strategy (``strategy_inputs``).
+    MACs are those of convolutions and linear layers (``mac_report(...).conv_linear``): fvcore's total
+    would add BatchNorm, which it counts as two operations per value. Errors are measured after the steps
+    of ``reduction_steps`` that do not enlarge the representation (for pool-first: right after the
+    pooling, and after the module; for the others: the output). They use the same ``n_train``/``n_test``
+    inputs of each kind for every strategy (``strategy_inputs``).
     """
-    blocks = build_strategies(in_channels, out_channels, seed=seed)
+    blocks = build_strategies(in_channels, out_channels, seed=seed, parallel=parallel)
     shape = (in_channels, size, size)
     rows = [
-        StrategyMeasurement(name, count_params(b), count_macs(b, shape), representation_trace(b, shape))
+        StrategyMeasurement(
+            name, count_params(b), mac_report(b, shape).conv_linear, representation_trace(b, shape)
+        )
         for name, b in blocks.items()
     ]
     if n_train > 0:
@@ -353,4 +417,57 @@ def measure_strategies(
                     for i, (name, _) in enumerate(steps)
                     if i == len(steps) - 1 or row.trace[i + 1].size <= row.trace[0].size
                 }
+    return rows
+
+
+@dataclass(frozen=True)
+class StrategyCost:
+    """One strategy's parameters, conv + linear MACs and bottleneck at one setting (no measurement)."""
+
+    name: str
+    params: int
+    macs: int
+    smallest: int  # numbers per example at the narrowest point (``smallest_representation``)
+    output_shape: tuple[int, ...]
+
+
+def strategy_costs(
+    in_channels: int, out_channels: int, size: int, parallel: str = "figure10"
+) -> list[StrategyCost]:
+    """Cost and bottleneck size of the three strategies, fast: built and run on PyTorch's meta device.
+
+    Meta tensors carry shapes but no data, so nothing is initialised or computed; torch's
+    ``FlopCounterMode`` counts 2 FLOPs per multiply-accumulate of every convolution and matrix product
+    from the shapes alone. The MACs equal ``measure_strategies``' (conv + linear), which the tests check;
+    chapter 3's explorer precomputes dozens of settings this way in well under a second.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 3:
+        raise ValueError(f"size must be an integer grid side >= 3 (a 3×3/2 pool needs it), got {size!r}")
+    with torch.device("meta"):
+        blocks = {
+            name: build(in_channels, out_channels).eval()
+            for name, build in zip(
+                _strategy_names(parallel),
+                (PoolThenInception, InceptionThenPool, lambda i, o: _parallel_block(i, o, parallel)),
+                strict=True,
+            )
+        }
+    rows = []
+    for name, block in blocks.items():
+        x = torch.empty(1, in_channels, size, size, device="meta")
+        sizes = [x.numel()]
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            for _, step in reduction_steps(block):
+                x = step(x)
+                sizes.append(x.numel())
+        rows.append(
+            StrategyCost(
+                name,
+                count_params(block),
+                int(counter.get_total_flops()) // 2,
+                int(min(sizes[1:])),
+                tuple(int(s) for s in x.shape[1:]),
+            )
+        )
     return rows

@@ -70,3 +70,19 @@ def test_parallel_reduction_needs_room_for_conv_channels():
         ValueError, match="out_channels must exceed in_channels.*in_channels=64, out_channels=64"
     ):
         ParallelReduction(64, 64)
+
+
+def test_scaled_reduction_keeps_mixed_6a_proportions():
+    assert [p.shape for p in Reduction35to17.scaled(288, 768).parameters()] == [
+        p.shape for p in Reduction35to17(288).parameters()
+    ]
+    small = Reduction35to17.scaled(4, 12)
+    assert small.out_channels == 12
+    assert small(torch.zeros(1, 4, 11, 11)).shape == (1, 12, 5, 5)
+    assert small.branch3x3dbl[0].conv.out_channels == 1  # the narrow 1×1 reduction survives the scaling
+    for k in (64, 128, 192):
+        assert Reduction35to17.scaled(k, 2 * k).out_channels == 2 * k
+    with pytest.raises(ValueError, match="exceed"):
+        Reduction35to17.scaled(8, 9)
+    with pytest.raises(ValueError, match="in_channels"):
+        Reduction35to17.scaled(0, 9)

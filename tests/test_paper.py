@@ -129,3 +129,14 @@ def test_format_size_writes_sizes_like_table1():
     assert format_size((1000,)) == "1000"
     with pytest.raises(ValueError):
         format_size(())
+
+
+def test_google_2015_names_count_five_17x17_blocks_with_the_reduction():
+    from inception_lib.paper import GOOGLE_2015_NAMES
+
+    model_blocks = [name for name, _ in inception_v3().named_children() if name.startswith("mixed_")]
+    assert list(GOOGLE_2015_NAMES) == model_blocks
+    at_17 = [b for b, g in GOOGLE_2015_NAMES.items() if g.startswith("mixed_17x17x768")]
+    assert at_17 == ["mixed_6a", "mixed_6b", "mixed_6c", "mixed_6d", "mixed_6e"]
+    assert stage_of(at_17[0]) == "reduction 35→17"
+    assert "mixed_17x17x768a" in TABLE1_NOTES[8]

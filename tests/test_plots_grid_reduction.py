@@ -1,4 +1,5 @@
-"""Figures of chapters 3-4 (plots/network.py): titles, labelled axes, one bar per value."""
+"""Figures of chapter 3 (plots/grid_reduction.py): diagrams read off the modules, labelled panels, one
+colour per strategy, one colour scale for the reconstructions."""
 
 import matplotlib
 
@@ -6,14 +7,29 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
-from inception_lib.plots.network import cost_comparison, reduction_comparison, stage_breakdown  # noqa: E402
+from inception_lib.blocks import Reduction35to17  # noqa: E402
+from inception_lib.plots import grid_reduction  # noqa: E402
+from inception_lib.plots.grid_reduction import (  # noqa: E402
+    STRATEGY_COLOURS,
+    reconstruction_grid,
+    reduction_comparison,
+    strategy_cost_view,
+    strategy_diagrams,
+    strategy_tree,
+)
+from inception_lib.representation import build_strategies  # noqa: E402
 
 
 def _bars(ax):
     return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
 
 
 @pytest.fixture(autouse=True)
@@ -22,12 +38,48 @@ def _close():
     plt.close("all")
 
 
-def test_exported_through_the_plots_package():
-    for name in ("reduction_comparison", "stage_breakdown", "cost_comparison"):
-        assert getattr(plots, name) is not None
+def test_the_plots_package_exports_this_modules_figures():
+    for name in grid_reduction.__all__:
+        assert getattr(plots, name) is getattr(grid_reduction, name)
+    fig = plots.reduction_comparison(["a"], [1], [2], [3], {"noise": [0.5]})
+    assert [b.get_height() for b in _bars(fig.axes[1])] == [2]
 
 
-def test_reduction_comparison_has_four_labelled_panels():
+def test_strategy_tree_reads_branches_and_shapes_off_the_module():
+    tree = strategy_tree(Reduction35to17(288), (288, 35, 35))
+    input_box, block = tree.children
+    assert input_box.label == "input" and input_box.shape == (288, 35, 35)
+    assert block.kind == "branches" and block.shape == (768, 17, 17)
+    branch3x3, dbl, pool = block.children
+    assert (branch3x3.label, branch3x3.shape) == ("3×3/2 conv", (384, 17, 17))
+    assert [(c.label, c.shape) for c in dbl.children] == [
+        ("1×1 conv", (64, 35, 35)),
+        ("3×3 conv", (96, 35, 35)),
+        ("3×3/2 conv", (96, 17, 17)),
+    ]
+    assert (pool.label, pool.shape) == ("3×3/2 max pool", (288, 17, 17))
+    with pytest.raises(ValueError, match="C, H, W"):
+        strategy_tree(Reduction35to17(8), (35, 35))
+
+
+def test_strategy_diagrams_draw_every_box_with_its_size_and_mark_only_the_waist():
+    blocks = build_strategies(8, 24)
+    fig = strategy_diagrams(blocks, (8, 15, 15), notes={"pool → Inception": "cheap"})
+    assert len(fig.axes) == 3
+    texts = _texts(fig)
+    assert "7×7×8" in texts  # pool-first's waist: 15 -> 7, still 8 channels
+    assert texts.count("7×7×24") >= 3  # every strategy ends at 7×7×24
+    assert fig.axes[0].get_title() == "pool → Inception\ncheap"
+    outlines = [[p.get_linewidth() for p in ax.patches if isinstance(p, FancyBboxPatch)] for ax in fig.axes]
+    thick = [sum(width > 2 for width in widths) for widths in outlines]
+    assert thick == [1, 0, 0]
+    boxes = sum(isinstance(p, FancyBboxPatch) for p in fig.axes[2].patches)
+    assert boxes == 1 + 5 + 1  # input, 5 units in three branches, concat
+    with pytest.raises(ValueError, match="at least one"):
+        strategy_diagrams({}, (8, 15, 15))
+
+
+def test_reduction_comparison_keeps_one_colour_per_strategy():
     names = ["a", "b", "c"]
     fig = reduction_comparison(
         names,
@@ -45,29 +97,37 @@ def test_reduction_comparison_has_four_labelled_panels():
     assert [len(_bars(ax)) for ax in axes] == [3, 3, 3, 6]
     assert "35×35×288" in axes[0].get_title() and "toy" in axes[3].get_title()
     assert [b.get_height() for b in _bars(axes[1])] == [10, 40, 20]
+    colours = [matplotlib.colors.to_hex(b.get_facecolor()) for b in _bars(axes[0])]
+    assert colours == [c.lower() for c in STRATEGY_COLOURS[:3]]
+    error_colours = [matplotlib.colors.to_hex(b.get_facecolor()) for b in _bars(axes[3])]
+    assert error_colours == [colours[0]] * 2 + [colours[1]] * 2 + [colours[2]] * 2
+    assert min(t.get_fontsize() for ax in axes for t in ax.texts) >= 9
     with pytest.raises(ValueError, match="macs"):
         reduction_comparison(names, [1, 2, 3], [1, 2], [1, 2, 3], {})
 
 
-def test_stage_breakdown_labels_shares():
-    fig = stage_breakdown(["stem", "modules", "head"], [10, 30, 60], [50, 50, 0], title="T")
-    assert fig._suptitle.get_text() == "T"
-    params_ax, macs_ax = fig.axes
-    assert [b.get_width() for b in _bars(params_ax)] == [10, 30, 60]
-    labels = [t.get_text() for t in params_ax.texts]
-    assert labels[-1].endswith("(60%)")
-    for ax in fig.axes:
-        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() == "stage"
-    assert [t.get_text() for t in macs_ax.get_yticklabels()] == ["stem", "modules", "head"]
-    with pytest.raises(ValueError, match="params"):
-        stage_breakdown(["a"], [1, 2], [1])
+def test_reconstruction_grid_shares_one_symmetric_colour_scale():
+    inputs = torch.randn(3, 2, 5, 5, generator=torch.Generator().manual_seed(0))
+    recon = {"faded": 0.3 * inputs, "exact": inputs.clone()}
+    fig = reconstruction_grid(inputs, recon, channel=1, errors={"faded": 0.49})
+    images = [im for ax in fig.axes for im in ax.images]
+    assert len(images) == 9
+    limits = {im.get_clim() for im in images}
+    bound = float(inputs[:, 1].abs().max())
+    assert limits == {(-bound, bound)}
+    assert "error 0.49" in fig.axes[3].get_ylabel()
+    with pytest.raises(ValueError, match="differs"):
+        reconstruction_grid(inputs, {"bad": inputs[:2]})
+    with pytest.raises(ValueError, match="channel"):
+        reconstruction_grid(inputs, recon, channel=2)
 
 
-def test_cost_comparison_pairs_paper_and_measured():
-    fig = cost_comparison(["GoogLeNet", "v3"], [1.5, 4.8], [1.50, 5.71])
-    (ax,) = fig.axes
-    assert ax.get_title() and ax.get_ylabel() and ax.get_xlabel() == "network"
-    assert len(_bars(ax)) == 4
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["paper (Table 3)", "measured (this book)"]
-    with pytest.raises(ValueError, match="measured"):
-        cost_comparison(["a"], [1.0], [])
+def test_strategy_cost_view_shows_macs_and_the_bottleneck_share():
+    fig = strategy_cost_view(["a", "b"], [100, 400], [50, 100], [100, 100], "setting")
+    macs_ax, share_ax = fig.axes
+    assert [b.get_width() for b in _bars(macs_ax)] == [100, 400]
+    assert [b.get_width() for b in _bars(share_ax)] == [50.0, 100.0]
+    assert [t.get_text() for t in share_ax.texts] == ["50 numbers", "100 numbers"]
+    assert fig._suptitle.get_text() == "setting" and macs_ax.get_xlabel() and share_ax.get_xlabel()
+    with pytest.raises(ValueError, match="smallest"):
+        strategy_cost_view(["a"], [1], [], [1], "s")

@@ -4,13 +4,15 @@ import pytest
 import torch
 from torch import nn
 
-from inception_lib.blocks import InceptionThenPool, ParallelReduction, PoolThenInception
-from inception_lib.counting import count_macs
+from inception_lib.blocks import InceptionThenPool, ParallelReduction, PoolThenInception, Reduction35to17
+from inception_lib.counting import count_macs, mac_report
 from inception_lib.representation import (
     DEFAULT_ALPHAS,
+    EVEN_SPLIT_NAME,
     STRATEGY_NAMES,
     build_strategies,
     linear_reconstruction_error,
+    linear_reconstructions,
     make_inputs,
     measure_strategies,
     pca_reconstruction_error,
@@ -18,6 +20,7 @@ from inception_lib.representation import (
     reduction_steps,
     representation_trace,
     smallest_representation,
+    strategy_costs,
     strategy_inputs,
 )
 
@@ -160,3 +163,53 @@ def test_strategy_inputs_are_fixed_per_kind_and_split():
     assert not torch.equal(train, noise) and not torch.equal(train[:10], test)
     with pytest.raises(ValueError, match="kind"):
         strategy_inputs((1, 5, 5), "images", 3, 3)
+
+
+def test_the_figure_10_strategy_is_mixed_6a_and_the_even_split_is_the_aside():
+    blocks = build_strategies(288, 768)
+    parallel = blocks["parallel (Figure 10)"]
+    assert isinstance(parallel, Reduction35to17)
+    released = Reduction35to17(288)
+    assert [p.shape for p in parallel.parameters()] == [p.shape for p in released.parameters()]
+    even = build_strategies(288, 768, parallel="even")
+    assert list(even) == [*STRATEGY_NAMES[:2], EVEN_SPLIT_NAME]
+    assert isinstance(even[EVEN_SPLIT_NAME], ParallelReduction)
+    assert reduction_steps(parallel) == [("stride-2 convs ‖ stride-2 pool", parallel)]
+    with pytest.raises(ValueError, match="parallel"):
+        build_strategies(4, 12, parallel="figure9")
+    # Mixed_6a's design is the cheap one: its wide branch works at stride 2.
+    rows = {r.name: r.macs for r in measure_strategies(288, 768, 35)}
+    aside = measure_strategies(288, 768, 35, parallel="even")[2]
+    assert rows["parallel (Figure 10)"] < 0.4 * aside.macs
+    assert rows["parallel (Figure 10)"] < 0.3 * rows["Inception → pool"]
+
+
+def test_measured_macs_are_conv_and_linear_only():
+    row = measure_strategies(8, 24, 15)[1]
+    block = build_strategies(8, 24)[row.name]
+    report = mac_report(block, (8, 15, 15))
+    assert row.macs == report.conv_linear < report.total  # fvcore's total adds BatchNorm
+
+
+def test_strategy_costs_are_quick_shapes_only_counts():
+    fast = strategy_costs(8, 24, 15)
+    slow = measure_strategies(8, 24, 15)
+    assert [(f.name, f.params, f.macs, f.smallest, f.output_shape) for f in fast] == [
+        (s.name, s.params, s.macs, s.smallest, s.output_shape) for s in slow
+    ]
+    even = strategy_costs(8, 24, 15, parallel="even")[2]
+    assert even.name == EVEN_SPLIT_NAME
+    assert even.macs == measure_strategies(8, 24, 15, parallel="even")[2].macs
+    with pytest.raises(ValueError, match="size"):
+        strategy_costs(8, 24, 2)
+
+
+def test_linear_reconstructions_are_the_decoder_behind_the_error():
+    train, test = make_inputs(600, (1, 5, 5), "smooth", seed=1), make_inputs(50, (1, 5, 5), "smooth", seed=2)
+    pooled = torch.nn.MaxPool2d(3, stride=2)
+    rebuilt = linear_reconstructions(pooled, train, test)
+    assert rebuilt.shape == test.shape and rebuilt.dtype == torch.float64
+    mean = train[:480].double().mean(0)
+    error = float(((test.double() - rebuilt) ** 2).sum() / ((test.double() - mean) ** 2).sum())
+    assert error == pytest.approx(linear_reconstruction_error(pooled, train, test).error, rel=1e-9)
+    assert torch.allclose(linear_reconstructions(lambda x: x, train, test), test.double(), atol=1e-2)
