@@ -537,7 +537,11 @@ def _label(item: Any) -> str:
         inner = " ‖ ".join(
             " → ".join(_label(i) for i in b if not _minor(i)) or "identity" for b in item.branches
         )
-        return f"[{inner}]" if item.kind == "cat" else f"sum of [{inner}]"
+        if item.kind == "cat":
+            return f"[{inner}]"
+        if item.kind == "add":
+            return f"sum of [{inner}]"
+        return f"{item.op.attrs.get('name', item.kind) if item.op is not None else item.kind} of [{inner}]"
     a = item.attrs
     if item.kind == "conv":
         stride = "" if a["stride"] == (1, 1) else f"/{a['stride'][0]}"
@@ -702,6 +706,17 @@ class _Comparer:
 
     def join(self, r: _Join, y: _Join, ctx: list[str], where: str) -> None:
         at = where + _yours(y.op)
+        if r.kind != y.kind and y.kind != "add":
+            name = y.op.attrs.get("name", y.kind) if y.op is not None else y.kind
+            raise _Diverged(
+                Finding(
+                    "branches combined differently",
+                    at,
+                    f"your forward combines {_label(y)} with `{name}`; the reference concatenates them along "
+                    "the channels.",
+                    "join branch outputs with torch.cat([...], dim=1).",
+                )
+            )
         if r.kind != y.kind:
             raise _Diverged(
                 Finding(
