@@ -178,3 +178,21 @@ def test_run_as_module() -> None:
     assert result.stderr == ""
     assert result.stdout.startswith("inception_lib environment check\n")
     assert result.stdout.rstrip().endswith("All checks passed.")
+
+
+def test_requirements_from_the_checkout_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from a source tree that pip never installed: the floors come from its pyproject.toml."""
+
+    def not_installed(name: str):
+        raise doc.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(doc.metadata, "distribution", not_installed)
+    reqs = doc.library_requirements()
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    torch_req = next(
+        r for r in project["dependencies"] if r.startswith("torch") and not r.startswith("torchv")
+    )
+    assert reqs["torch"] == torch_req.removeprefix("torch").strip()
+    assert reqs["python"] == project["requires-python"]

@@ -27,10 +27,12 @@ import logging
 import os
 import re
 import sys
+import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 __all__ = ["COMPACT_OK", "Check", "Report", "check_environment", "doctor"]
 
@@ -102,20 +104,27 @@ def installed_version(name: str) -> str | None:
 
 
 def library_requirements() -> dict[str, str]:
-    """``{"torch": ">=2.2", ...}``: this library's runtime requirements from its installed metadata, plus
-    ``"python"``; empty when the library runs from a source tree that was never installed."""
+    """``{"torch": ">=2.2", ...}``: this library's runtime requirements, plus ``"python"``; from its
+    installed metadata, or from the checkout's pyproject.toml when it runs from a source tree that was never
+    installed; empty when neither is there."""
     try:
         dist = metadata.distribution("inception_lib")
+        requires, python = list(dist.requires or []), dist.metadata.get("Requires-Python")
     except metadata.PackageNotFoundError:
-        return {}
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        if not pyproject.is_file():
+            return {}
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") != "inception_lib":
+            return {}
+        requires, python = list(project.get("dependencies", [])), project.get("requires-python")
     out = {}
-    for text in dist.requires or []:
+    for text in requires:
         if ";" in text:  # extras (book, test) and platform-specific requirements
             continue
         match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)$", text)
         if match:
             out[match.group(1).lower().replace("_", "-")] = match.group(2).strip()
-    python = dist.metadata.get("Requires-Python")
     if python:
         out["python"] = python
     return out
