@@ -1527,8 +1527,9 @@ def _not_written(result: CheckResult, what: str, exc: BaseException, ref_params:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     result.notes = [
         f"{what} raised NotImplementedError" + (f" ({message})" if message else "") + ".",
-        "Write your code in the exercise cell above (replace the `raise NotImplementedError(...)` line), "
-        "run that cell, then run this check again.",
+        "Write your code in the exercise cell above, in place of its `raise NotImplementedError(...)` lines "
+        "(in __init__ and in forward), run that cell, then run this check again. The reference's numbers "
+        "below are what your module should match.",
     ]
     result.facts = [
         ("parameters", "—", f"{ref_params:,}"),
