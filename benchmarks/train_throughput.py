@@ -145,7 +145,7 @@ def report(result: dict) -> None:
     print(f"ratio inception_lib / torchvision: {result['ratio']:.3f} (target >= 0.95: {verdict})")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_arg_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--batch-size", type=int, default=64)
@@ -158,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compile", action="store_true", help="torch.compile both models")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = build_arg_parser()
     args = p.parse_args(argv)
     if args.batch_size < 1 or args.steps < 1 or args.repeats < 1 or args.warmup < 0:
         p.error("--batch-size, --steps and --repeats must be >= 1, --warmup >= 0")

@@ -1,0 +1,157 @@
+"""The engine's parts on their own: the config and its command line, the checkpoint files, the training
+step calling the recipe's functions, and a non-finite loss caught at a logging boundary (the GPU path)."""
+
+import argparse
+import json
+import math
+from dataclasses import fields
+
+import pytest
+import torch
+
+from inception_lib.train import TrainConfig, build_parser, config_from_args, engine, load_checkpoint, main
+from inception_lib.train.checkpoint import CHECKPOINT_FORMAT, atomic_write_text, save_checkpoint, to_cpu
+from inception_lib.train.runtime import resolve_workers, torchrun_env
+
+TINY = dict(
+    dataset="synthetic", model="tiny", image_size=32, batch_size=8, epochs=2, synthetic_train_size=32,
+    synthetic_val_size=8, verbose=False, device="cpu",
+)  # fmt: skip
+
+pytestmark = pytest.mark.usefixtures("one_cpu_thread")
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+
+def _other_value(f) -> tuple[list[str], object]:
+    """Command-line words that set field ``f`` to a non-default value, and that value."""
+    flag = "--" + f.name.replace("_", "-")
+    default, meta = f.default, f.metadata
+    if f.name == "verbose":
+        return ["--quiet"], False
+    if f.name == "eval_every_epoch":
+        return ["--no-eval-every-epoch"], False
+    if isinstance(default, bool):
+        return [flag], True
+    if "choices" in meta:
+        value = next(c for c in meta["choices"] if c != default)
+        return [flag, value], value
+    if meta.get("kind") == "workers":
+        return [flag, "3"], 3
+    if isinstance(default, float) or meta.get("kind") == "optional_float":
+        value = (default or 1.0) * 0.5
+        return [flag, repr(value)], value
+    if isinstance(default, int) or meta.get("kind") == "optional_int":
+        value = (default or 0) + 7
+        return [flag, str(value)], value
+    return [flag, "somewhere/else"], "somewhere/else"
+
+
+def test_every_config_field_has_a_flag_that_reaches_the_config():
+    parser = build_parser()
+    for f in fields(TrainConfig):
+        words, expected = _other_value(f)
+        config = config_from_args(parser.parse_args(words))
+        assert getattr(config, f.name) == expected, f.name
+        assert getattr(config, f.name) != f.default, f.name
+        untouched = [
+            g.name for g in fields(TrainConfig) if g.name != f.name and getattr(config, g.name) != g.default
+        ]
+        assert not untouched, (f.name, untouched)
+
+
+def test_defaults_match_between_parser_and_config():
+    assert config_from_args(build_parser().parse_args([])) == TrainConfig()
+
+
+def test_config_from_args_refuses_missing_and_unknown_names():
+    values = vars(build_parser().parse_args([]))
+    with pytest.raises(ValueError, match="unknown.*learning_rate"):
+        config_from_args(argparse.Namespace(**values, learning_rate=0.1))
+    values.pop("lr")
+    with pytest.raises(ValueError, match="missing.*lr"):
+        config_from_args(argparse.Namespace(**values))
+
+
+def test_cli_error_names_the_flag(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--batch-size", "0"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--batch-size" in err and ">= 1" in err
+
+
+def test_workers_auto_and_torchrun_env(monkeypatch):
+    assert resolve_workers("auto", torch.device("cpu")) == 0
+    assert resolve_workers(3, torch.device("cpu")) == 3
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.delenv("RANK", raising=False)
+    assert torchrun_env() is None
+    monkeypatch.setenv("WORLD_SIZE", "1")  # torchrun --nproc_per_node 1: still a process group
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert torchrun_env() == (0, 1, 0)
+
+
+# ---------------------------------------------------------------------------------------------- checkpoint
+
+
+def test_checkpoint_holds_cpu_tensors_and_loads_weights_only(tmp_path):
+    w = torch.ones(3, requires_grad=True) * 2
+    nested = {"a": [w, (torch.zeros(2), 5)], "b": {"c": torch.arange(3)}, "d": "text"}
+    moved = to_cpu(nested)
+    assert moved["a"][0].device.type == "cpu" and not moved["a"][0].requires_grad
+    assert isinstance(moved["a"][1], tuple) and moved["a"][1][1] == 5 and moved["d"] == "text"
+    save_checkpoint(nested, tmp_path / "c.pt")
+    back = load_checkpoint(tmp_path / "c.pt")
+    assert back["format"] == CHECKPOINT_FORMAT and torch.equal(back["b"]["c"], torch.arange(3))
+
+
+def test_failed_writes_leave_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "c.pt"
+    save_checkpoint({"step": 1}, path)
+    with pytest.raises(Exception):  # noqa: B017 - whatever pickling raises
+        save_checkpoint({"step": 2, "bad": lambda: None}, path)
+    assert load_checkpoint(path)["step"] == 1
+    atomic_write_text("{}", tmp_path / "s.json")
+    assert json.loads((tmp_path / "s.json").read_text()) == {}
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+# ---------------------------------------------------------------------------------------------- the step
+
+
+def test_train_step_runs_the_recipe_functions(tmp_path, monkeypatch):
+    calls = {"inception_lr": 0, "clip_gradients": 0, "label_smoothing_loss": 0}
+    for name in calls:
+        real = getattr(engine, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(engine, name, spy)
+    engine.train(TrainConfig(out=str(tmp_path / "r"), max_steps=2, **TINY))
+    assert calls == {"inception_lr": 2, "clip_gradients": 2, "label_smoothing_loss": 4}  # main + aux heads
+
+
+def test_nonfinite_loss_found_at_a_logging_boundary(tmp_path, monkeypatch):
+    """On a GPU the step does not read the loss; the next boundary finds the bad step, before saving."""
+    build = engine._Run._build_state
+
+    def without_per_step_check(self, steps_per_epoch):
+        state = build(self, steps_per_epoch)
+        state.check_each_step = False
+        return state
+
+    monkeypatch.setattr(engine._Run, "_build_state", without_per_step_check)
+    out = tmp_path / "r"
+    cfg = TrainConfig(out=str(out), log_every=4, checkpoint_every=3, debug_nan_step=7, **TINY)
+    with pytest.raises(engine.NonFiniteLossError, match="step 7") as info:
+        engine.train(cfg)
+    assert "before saving" in str(info.value) and "step 6" in str(info.value)
+    ckpt = load_checkpoint(out)
+    assert ckpt["step"] == 6 and all(torch.isfinite(v).all() for v in ckpt["model"].values())
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert max(r["step"] for r in records) == 6 and all(math.isfinite(r["loss"]) for r in records)
