@@ -150,3 +150,18 @@ def test_imagenette_variant_prefers_what_is_on_disk(tmp_path):
     assert imagenette_variant(299, tmp_path) == "320px"
     (tmp_path / "imagenette2-320").mkdir()
     assert imagenette_variant(128, tmp_path) == "320px"
+
+
+def test_cached_images_equal_the_rendered_ones_to_within_rounding():
+    from inception_lib.data import CachedImages, SyntheticShapes, build_datasets
+
+    base = SyntheticShapes(12, 24, seed=3)
+    cached = CachedImages(base)
+    assert len(cached) == 12 and cached.images.dtype == torch.uint8
+    for i in (0, 5, 11):
+        (x, y), (cx, cy) = base[i], cached[i]
+        assert y == cy and cx.dtype == torch.float32
+        assert (x - cx).abs().max().item() <= 1 / 127.5 / 2 + 1e-6  # rounded to the nearest 1/255
+    bundle = build_datasets("synthetic", 24, seed=3, synthetic_train_size=12, synthetic_val_size=4,
+                            cache=True)  # fmt: skip
+    assert isinstance(bundle.val, CachedImages) and len(bundle.train) == 12

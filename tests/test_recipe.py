@@ -356,3 +356,51 @@ def test_first_step_sizes_match_the_two_formulas():
     ((g, tf, pt),) = first_step_sizes([2.0], lr=0.1)
     assert tf == pytest.approx(0.1 * 2 / math.sqrt(0.9 + 0.1 * 4 + 1.0))  # ms starts at 1, eps inside
     assert pt == pytest.approx(0.1 * 2 / (math.sqrt(0.1 * 4) + 1.0))  # v starts at 0, eps outside
+
+
+def test_clip_gradients_per_tensor_clips_each_gradient_on_its_own():
+    a = torch.zeros(2, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    a.grad = torch.tensor([3.0, 4.0])  # norm 5: clipped to 2
+    b.grad = torch.tensor([1.0])  # norm 1: left alone
+    norm = clip_gradients([a, b], max_norm=2.0, scope="tensor")
+    assert norm.item() == pytest.approx(math.sqrt(26.0))  # the global norm before clipping
+    assert torch.allclose(a.grad, torch.tensor([1.2, 1.6]), atol=1e-5)
+    assert torch.equal(b.grad, torch.tensor([1.0]))
+    with pytest.raises(ValueError, match="scope"):
+        clip_gradients([a], 2.0, scope="layer")
+
+
+def test_book_recipe_departs_from_the_paper_only_where_documented():
+    from inception_lib.recipe import BOOK_RECIPE
+
+    assert BOOK_RECIPE == {"optimizer": "adam", "lr": 1e-3, "clip_scope": "tensor", "dropout": 0.2}
+
+
+def test_fused_ema_matches_the_formula_over_several_updates():
+    model = _bn_model()
+    ema = ModelEMA(model, decay=0.9, warmup=False)
+    expected = {k: v.clone() for k, v in model.state_dict().items()}
+    for step in range(3):
+        with torch.no_grad():
+            model[0].weight.mul_(1.5).add_(step)
+        model.train()
+        model(torch.randn(4, 2, 3, 3))
+        ema.update(model)  # the cached tensor lists must follow in-place changes
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                expected[k] = 0.9 * expected[k] + 0.1 * v
+            else:
+                expected[k] = v.clone()
+    for k, v in ema.module.state_dict().items():
+        assert torch.allclose(v, expected[k], atol=1e-6), k
+    with pytest.raises(ValueError, match="other parameters"):
+        ema.update(nn.Linear(2, 2))
+
+
+def test_label_smoothing_loss_rejects_bad_labels_with_a_clear_message():
+    logits = torch.zeros(2, 4)
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        label_smoothing_loss(logits, torch.tensor([0, 4]))
+    with pytest.raises(ValueError, match="labels must be"):
+        label_smoothing_loss(logits, torch.tensor([0, 1, 2]))
