@@ -1,6 +1,8 @@
-"""Figures for the training recipe (chapter 5): smoothed targets, confidence, RMSProp, the schedule.
+"""Figures for the training recipe (chapter 5): smoothed targets, confidence and calibration, RMSProp,
+the schedule.
 
 Every function returns a matplotlib Figure (never calls ``plt.show()``), with a title and labelled axes.
+Colours come from the book's Okabe-Ito palette (``common.OKABE_ITO``); text is at least 9 pt.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..calibration import SmoothingRun, reliability_bins
 from ..recipe import inception_lr, optimal_logit_gap, rmsprop_step_multiplier, smooth_targets
-from .common import new_figure
+from .common import OKABE_ITO, new_figure
 
 __all__ = [
     "plot_dataset_samples",
     "plot_smoothed_targets",
     "plot_confidence",
+    "plot_smoothing_seeds",
+    "plot_reliability",
+    "plot_smoothing_explorer_view",
     "plot_rmsprop_multiplier",
     "plot_optimizer_race",
     "plot_lr_schedule",
@@ -44,7 +50,7 @@ def plot_dataset_samples(dataset: Any, classes: Sequence[str], per_class: int = 
             if r < len(picks[c]):
                 ax.imshow(((picks[c][r].permute(1, 2, 0) + 1) / 2).clamp(0, 1).numpy())
             if r == 0:
-                ax.set_title(classes[c], fontsize=8)
+                ax.set_title(classes[c], fontsize=9)
     fig.suptitle(title or f"{per_class} samples of each of the {k} classes")
     return fig
 
@@ -55,14 +61,15 @@ def plot_smoothed_targets(num_classes: int = 10, eps: float = 0.1, label: int = 
     one_hot = smooth_targets(torch.tensor([label]), num_classes, 0.0)[0].numpy()
     smooth = smooth_targets(torch.tensor([label]), num_classes, eps)[0].numpy()
     x = np.arange(num_classes)
-    ax.bar(x - 0.2, one_hot, 0.4, label="one-hot (ε = 0)", color="#9aa5b1")
-    ax.bar(x + 0.2, smooth, 0.4, label=f"smoothed (ε = {eps:g})", color="#1f77b4")
+    ax.bar(x - 0.2, one_hot, 0.4, label="one-hot (ε = 0)", color=OKABE_ITO[5])
+    ax.bar(x + 0.2, smooth, 0.4, label=f"smoothed (ε = {eps:g})", color=OKABE_ITO[0])
     ax.annotate(
-        f"{smooth[label]:.4f}", (label + 0.2, smooth[label]), ha="center", va="bottom", fontsize=8,
+        f"{smooth[label]:.4f}", (label + 0.2, smooth[label]), ha="center", va="bottom", fontsize=9,
         xytext=(0, 2), textcoords="offset points",
     )  # fmt: skip
+    other = 0 if label != 0 else 1
     ax.annotate(
-        f"ε/K = {eps / num_classes:g}", (0.2, smooth[0]), ha="center", va="bottom", fontsize=8,
+        f"ε/K = {eps / num_classes:g}", (other + 0.2, smooth[other]), ha="center", va="bottom", fontsize=9,
         xytext=(0, 4), textcoords="offset points",
     )  # fmt: skip
     ax.set_xticks(x)
@@ -85,20 +92,20 @@ def plot_confidence(results: Mapping[str, Mapping[str, float]], num_classes: int
     acc = [results[n]["accuracy"] for n in names]
     b1 = ax1.bar(x - 0.2, conf, 0.4, label="mean top-class probability")
     b2 = ax1.bar(x + 0.2, acc, 0.4, label="accuracy")
-    ax1.bar_label(b1, fmt="%.2f", fontsize=8, padding=2)
-    ax1.bar_label(b2, fmt="%.2f", fontsize=8, padding=2)
+    ax1.bar_label(b1, fmt="%.2f", fontsize=9, padding=2)
+    ax1.bar_label(b2, fmt="%.2f", fontsize=9, padding=2)
     ax1.set_xticks(x, names)
     ax1.set_xlabel("training run (label smoothing ε)")
     ax1.set_ylim(0, 1.2)
     ax1.set_ylabel("probability / fraction of validation images")
     ax1.set_title("Confidence vs accuracy")
-    ax1.legend(frameon=False, fontsize=8, loc="upper left")
+    ax1.legend(frameon=False, loc="upper left")
     gaps = [results[n]["logit_gap"] for n in names]
-    b3 = ax2.bar(x, gaps, 0.5, color="#ff7f0e")
+    b3 = ax2.bar(x, gaps, 0.5, color=OKABE_ITO[3])
     ax2.bar_label(b3, fmt="%.2f", fontsize=9, label_type="center", color="white")
     best = optimal_logit_gap(num_classes, eps)
-    ax2.axhline(best, color="k", ls="--", lw=1, label=f"optimum for ε = {eps:g}: {best:.2f}")
-    ax2.legend(frameon=False, fontsize=8, loc="upper right")
+    ax2.axhline(best, color=OKABE_ITO[7], ls="--", lw=1, label=f"optimum for ε = {eps:g}: {best:.2f}")
+    ax2.legend(frameon=False, loc="upper right")
     ax2.set_xticks(x, names)
     ax2.set_xlabel("training run (label smoothing ε)")
     ax2.set_ylabel("top logit − mean of the others")
@@ -116,13 +123,17 @@ def plot_rmsprop_multiplier(eps: float = 1.0) -> Figure:
     ax.loglog(g, rmsprop_step_multiplier(g, eps, "tf"), label=f"TensorFlow: 1/√(g² + ε), ε = {eps:g}")
     ax.loglog(g, rmsprop_step_multiplier(g, eps, "torch"), label=f"PyTorch: 1/(|g| + ε), ε = {eps:g}")
     ax.loglog(
-        g, rmsprop_step_multiplier(g, 1e-8, "torch"), ls=":", color="gray", label="textbook: 1/|g| (ε → 0)"
+        g,
+        rmsprop_step_multiplier(g, 1e-8, "torch"),
+        ls=":",
+        color=OKABE_ITO[7],
+        label="textbook: 1/|g| (ε → 0)",
     )
     ax.set_xlabel("gradient magnitude |g| (log scale)")
     ax.set_ylabel("step per unit gradient (log scale)")
     ax.set_title("RMSProp's scaling once the mean square has settled at g²")
     ax.set_ylim(5e-3, 2e2)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False)
     return fig
 
 
@@ -140,7 +151,7 @@ def plot_optimizer_race(results: Mapping[str, Mapping[str, Sequence[float]]]) ->
     ax2.set_xlabel("step")
     ax2.set_ylabel("‖Δw‖ per step (log scale)")
     ax2.set_title("Size of each update")
-    ax1.legend(frameon=False, fontsize=8)
+    ax1.legend(frameon=False)
     fig.suptitle("The same learning rate and decay, different RMSProps")
     return fig
 
@@ -155,4 +166,169 @@ def plot_lr_schedule(
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
     ax.set_title(f"lr = {base_lr:g} × {decay:g}^⌊epoch / {epochs_per_decay:g}⌋")
+    return fig
+
+
+def _eps_label(eps: float) -> str:
+    return f"ε = {eps:g}"
+
+
+def plot_smoothing_seeds(runs: Sequence[SmoothingRun], num_classes: int = 10, n_bins: int = 10) -> Figure:
+    """The label-smoothing experiment seed by seed (from :func:`~inception_lib.calibration.
+    label_smoothing_experiment`): mean top probability, accuracy, mean logit gap and calibration error
+    per ε. Each grey line joins the runs of one seed; the coloured marker and bar are the mean ± one
+    standard deviation over the seeds. The logit-gap panel marks the smoothed loss's optimum per ε > 0."""
+    if not runs:
+        raise ValueError("no runs to plot")
+    eps_values = list(dict.fromkeys(r.eps for r in runs))
+    seeds = list(dict.fromkeys(r.seed for r in runs))
+    stats = {(r.seed, r.eps): r.stats(n_bins) for r in runs}
+    panels = [
+        ("confidence", "mean top-class probability", "Confidence"),
+        ("accuracy", "fraction of validation images", "Accuracy"),
+        ("logit_gap", "top logit − mean of the others", "Logit gap"),
+        ("ece", "expected calibration error", "Calibration error (ECE)"),
+    ]
+    fig, axes = new_figure(11.0, 3.6, ncols=4)
+    x = np.arange(len(eps_values))
+    for ax, (key, ylabel, title) in zip(axes.flat, panels, strict=True):
+        for seed in seeds:
+            ys = [stats[seed, e][key] for e in eps_values if (seed, e) in stats]
+            if len(ys) == len(eps_values):
+                ax.plot(x, ys, color="0.6", lw=1, marker="o", ms=3, zorder=1)
+        for i, eps in enumerate(eps_values):
+            values = [stats[s, eps][key] for s in seeds if (s, eps) in stats]
+            mean, sd = float(np.mean(values)), float(np.std(values))
+            ax.errorbar(
+                i + 0.12,
+                mean,
+                yerr=sd,
+                fmt="D",
+                ms=7,
+                capsize=4,
+                color=OKABE_ITO[i % len(OKABE_ITO)],
+                zorder=2,
+            )
+        if key == "logit_gap":
+            for i, eps in enumerate(eps_values):
+                if eps > 0:
+                    best = optimal_logit_gap(num_classes, eps)
+                    ax.hlines(best, i - 0.3, i + 0.3, colors=OKABE_ITO[7], linestyles="--", lw=1.2)
+                    ax.annotate(
+                        "optimum of the\nsmoothed loss", (i + 0.3, best), xytext=(0, 3),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=9,
+                    )  # fmt: skip
+            ax.set_ylim(bottom=0)
+        ax.set_xticks(x, [_eps_label(e) for e in eps_values])
+        ax.set_xlim(-0.5, len(eps_values) - 0.5)
+        ax.set_xlabel("label smoothing")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+    fig.suptitle(
+        f"The same small network trained without and with label smoothing, {len(seeds)} seeds "
+        "(grey: one seed; marker and bar: mean ± sd)"
+    )
+    return fig
+
+
+def plot_reliability(runs: Sequence[SmoothingRun], n_bins: int = 10) -> Figure:
+    """Reliability diagrams, one panel per ε, the validation predictions of all seeds pooled: for each
+    confidence bin, the fraction of correct predictions (bars) against the diagonal of a perfectly
+    calibrated model; the shaded part of each bar is the gap between confidence and accuracy. The panel
+    title gives the mean ECE over the seeds."""
+    if not runs:
+        raise ValueError("no runs to plot")
+    eps_values = list(dict.fromkeys(r.eps for r in runs))
+    fig, axes = new_figure(4.2 * len(eps_values), 4.2, ncols=len(eps_values))
+    axes = np.atleast_1d(axes)
+    for i, (ax, eps) in enumerate(zip(axes.flat, eps_values, strict=True)):
+        chosen = [r for r in runs if r.eps == eps]
+        logits = torch.cat([r.logits for r in chosen])
+        labels = torch.cat([r.labels for r in chosen])
+        bins = reliability_bins(logits, labels, n_bins)
+        width = 1.0 / n_bins
+        centres = np.array(bins.edges[:-1]) + width / 2
+        acc = np.nan_to_num(np.array(bins.accuracy))
+        conf = np.array(bins.confidence)
+        filled = np.array(bins.count) > 0
+        ax.bar(
+            centres[filled],
+            acc[filled],
+            width * 0.95,
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            label="accuracy in the bin",
+        )
+        # The gap between what the model claims (mean confidence) and what it achieves (accuracy).
+        ax.bar(
+            centres[filled], conf[filled] - acc[filled], width * 0.95, bottom=acc[filled], color="none",
+            edgecolor=OKABE_ITO[3], hatch="///", lw=0.8, label="confidence − accuracy",
+        )  # fmt: skip
+        ax.plot([0, 1], [0, 1], ls="--", color=OKABE_ITO[7], lw=1, label="perfect calibration")
+        mean_ece = float(np.mean([r.stats(n_bins)["ece"] for r in chosen]))
+        ax.set_title(f"{_eps_label(eps)}: ECE {mean_ece:.3f} (mean of {len(chosen)} seeds)")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("confidence (top-class probability)")
+        ax.set_ylabel("accuracy")
+        ax.legend(frameon=False, loc="upper left")
+    fig.suptitle("Reliability diagrams on the validation images (all seeds pooled)")
+    return fig
+
+
+def plot_smoothing_explorer_view(
+    eps: float, num_classes: int, context_classes: Sequence[int] = (2, 10, 100, 1000)
+) -> Figure:
+    """One view of chapter 5's explorer: the smoothed target of one example (true class, one other
+    class, all others together) and the optimal logit gap log(1 + K(1 − ε)/ε) over ε for this K, with
+    the chosen ε marked (ε = 0 has no finite optimum); the curves of ``context_classes`` in grey. The
+    axes are the same for every (ε, K), so switching views compares like with like."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
+    if not 0.0 <= eps < 1.0:
+        raise ValueError(f"eps must be in [0, 1), got {eps!r}")
+    k = num_classes
+    true_p = 1.0 - eps + eps / k
+    other_p = eps / k
+    fig, axes = new_figure(8.0, 3.2, ncols=2)
+    ax1, ax2 = axes.flat
+    names = ["true class", "each other\nclass", f"all {k - 1:,}\nothers"]
+    values = [true_p, other_p, other_p * (k - 1)]
+    bars = ax1.bar(range(3), values, 0.6, color=[OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[2]])
+    ax1.bar_label(bars, labels=[f"{v:.4g}" for v in values], padding=2, fontsize=9)
+    ax1.set_xticks(range(3), names)
+    ax1.set_xlabel("class k of one example")
+    ax1.set_ylim(0, 1.15)
+    ax1.set_ylabel("target probability q′(k)")
+    ax1.set_title(f"Smoothed target, ε = {eps:g}, K = {k:,}")
+    grid = np.linspace(0.01, 0.5, 200)
+    for other in context_classes:
+        if other != k:
+            ax2.plot(grid, [optimal_logit_gap(other, float(e)) for e in grid], color="0.75", lw=1)
+            ax2.annotate(
+                f"K = {other:,}", (0.5, optimal_logit_gap(other, 0.5)), xytext=(2, 0),
+                textcoords="offset points", fontsize=9, color="0.4", va="center",
+            )  # fmt: skip
+    ax2.plot(grid, [optimal_logit_gap(k, float(e)) for e in grid], color=OKABE_ITO[0], lw=2)
+    ax2.annotate(
+        f"K = {k:,}", (0.5, optimal_logit_gap(k, 0.5)), xytext=(2, 0), textcoords="offset points",
+        fontsize=9, color=OKABE_ITO[0], va="center", fontweight="bold",
+    )  # fmt: skip
+    top = 1.1 * max(optimal_logit_gap(c, 0.01) for c in (*context_classes, k))
+    if eps > 0:
+        gap = optimal_logit_gap(k, eps)
+        ax2.plot([eps], [gap], "o", color=OKABE_ITO[3], ms=8)
+        ax2.annotate(f"{gap:.2f}", (eps, gap), xytext=(6, 6), textcoords="offset points", fontsize=9)
+    else:
+        ax2.annotate(
+            "ε = 0: no finite optimum,\nthe gap grows for ever", (0.01, top * 0.97),
+            xytext=(0.08, top * 0.85),
+            fontsize=9, color=OKABE_ITO[3], arrowprops={"arrowstyle": "->", "color": OKABE_ITO[3]},
+        )  # fmt: skip
+    ax2.set_xlim(0, 0.5)
+    ax2.set_ylim(0, top)
+    ax2.margins(x=0)
+    ax2.set_xlabel("label smoothing ε")
+    ax2.set_ylabel("optimal logit gap")
+    ax2.set_title(f"log(1 + K(1 − ε)/ε), K = {k:,}")
     return fig
