@@ -10,18 +10,24 @@ One module per concern, read them in this order:
 * ``kernels``         what a factorization can represent (chapter 1)
 * ``representation``  the representational bottleneck, measured (chapter 3)
 * ``paper``           the paper's tables as data
+* ``pretrained``      torchvision's ImageNet weights in the book's model, classifying a photo (online)
 * ``recipe``          label smoothing, TensorFlow-style RMSProp, the learning-rate schedule, EMA (sec. 7-8)
+* ``calibration``     confidence and calibration: what label smoothing changes (chapter 5)
 * ``data``            the generated offline dataset and torchvision datasets
-* ``train``           the training engine, ``python -m inception_lib.train`` (not imported here, so that
-                      running it as a module stays warning-free)
+* ``train``           the training engine (config, runtime, checkpoint, engine), ``python -m
+                      inception_lib.train`` (not imported here, so that running it stays warning-free)
+* ``check``           compares a reader's layer or block with the reference (the workbooks)
 * ``plots``, ``tables``, ``widgets``, ``notebook``   figures, tables, explorers and notebook helpers
+* ``doctor``          the environment check every setup cell runs (``python -m inception_lib.doctor``)
 """
 
 from .counting import count_conv_weights, count_flops_torch, count_macs, count_params, mac_report
 from .network import InceptionV3, inception_v3, load_torchvision_weights, shape_trace
+from .doctor import doctor
 from .recipe import TFRMSprop, label_smoothing_loss, smooth_targets
 
 __all__ = [
+    "doctor",
     "InceptionV3",
     "inception_v3",
     "load_torchvision_weights",
