@@ -22,8 +22,8 @@ One module per concern, read them in this order:
 """
 
 from .counting import count_conv_weights, count_flops_torch, count_macs, count_params, mac_report
-from .network import InceptionV3, inception_v3, load_torchvision_weights, shape_trace
 from .doctor import doctor
+from .network import InceptionV3, inception_v3, load_torchvision_weights, shape_trace
 from .recipe import TFRMSprop, label_smoothing_loss, smooth_targets
 
 __all__ = [
