@@ -33,7 +33,6 @@ A reader's class that still raises ``NotImplementedError`` gets a friendly "not 
 from __future__ import annotations
 
 import copy
-import difflib
 import html
 import math
 from collections import OrderedDict
@@ -625,7 +624,7 @@ class Finding:
     hint: str = ""
 
     def text(self) -> str:
-        lines = [f"{self.what} at {self.where}:" if self.where else f"{self.what}:", f"  {self.message}"]
+        lines = [f"{self.what} — {self.where}:" if self.where else f"{self.what}:", f"  {self.message}"]
         if self.hint:
             lines.append(f"  Hint: {self.hint}")
         return "\n".join(lines)
@@ -653,16 +652,65 @@ class _Comparer:
         self.partial = partial  # the reader's forward stopped early: a missing tail is not the first mistake
 
     def seq(self, ref: list, yours: list, ctx: list[str], top: bool = False) -> None:
-        tokens = [self._token(i) for i in ref], [self._token(i) for i in yours]
-        ops = difflib.SequenceMatcher(None, *tokens, autojunk=False).get_opcodes()
-        for tag, i1, i2, j1, j2 in ops:
-            if tag == "equal":
-                for k, (r, y) in enumerate(zip(ref[i1:i2], yours[j1:j2], strict=True)):
-                    self.item(r, y, ref, i1 + k, yours, j1 + k, ctx, top)
+        steps = self._align(ref, yours)
+        k = 0
+        while k < len(steps):
+            kind, i, j = steps[k]
+            if kind == "pair":
+                self.item(ref[i], yours[j], ref, i, yours, j, ctx, top)
+                k += 1
                 continue
+            run = []
+            while k < len(steps) and steps[k][0] != "pair":
+                run.append(steps[k])
+                k += 1
+            dels = [s for s in run if s[0] == "delete"]
+            ins = [s for s in run if s[0] == "insert"]
+            i1 = dels[0][1] if dels else run[0][1]
+            j1 = ins[0][2] if ins else run[0][2]
+            tag = "replace" if dels and ins else "delete" if dels else "insert"
             if tag == "delete" and j1 == len(yours) and self.partial and top:
-                return
-            self.gap(tag, ref, i1, i2, yours, j1, j2, ctx, top)
+                return  # the reader's forward stopped early; what it ran so far matches
+            self.gap(tag, ref, i1, i1 + len(dels), yours, j1, j1 + len(ins), ctx, top)
+
+    def _align(self, ref: list, yours: list) -> list[tuple[str, int, int]]:
+        """Edit-distance alignment in forward order: ("pair", i, j), ("delete", i, j) for ref[i] missing
+        before yours[j], ("insert", i, j) for yours[j] extra before ref[i]. Layers of the same kind pair up
+        (their differences are reported as attributes, e.g. 7×1 where the reference has 1×7); a layer
+        missing or extra costs more than a changed one, and layers of different kinds never pair."""
+
+        def cost(r: Any, y: Any) -> int:
+            if isinstance(r, _Join) or isinstance(y, _Join):
+                return 0 if isinstance(r, _Join) and isinstance(y, _Join) else 5
+            if r.kind != y.kind:
+                return 5
+            return 0 if self._token(r) == self._token(y) else 1
+
+        # e[i][j]: the cost of aligning ref[i:] with yours[j:]; traced from the start, preferring pairs, so
+        # that everything before the first reported difference matches.
+        n, m = len(ref), len(yours)
+        e = [[2 * ((n - i) + (m - j)) for j in range(m + 1)] for i in range(n + 1)]
+        for i in range(n - 1, -1, -1):
+            for j in range(m - 1, -1, -1):
+                e[i][j] = min(e[i + 1][j + 1] + cost(ref[i], yours[j]), e[i + 1][j] + 2, e[i][j + 1] + 2)
+        steps = []
+        i = j = 0
+        while i < n or j < m:
+            if (
+                i < n
+                and j < m
+                and cost(ref[i], yours[j]) < 4
+                and e[i][j] == e[i + 1][j + 1] + cost(ref[i], yours[j])
+            ):
+                steps.append(("pair", i, j))
+                i, j = i + 1, j + 1
+            elif i < n and e[i][j] == e[i + 1][j] + 2:
+                steps.append(("delete", i, j))
+                i += 1
+            else:
+                steps.append(("insert", i, j))
+                j += 1
+        return steps
 
     @staticmethod
     def _token(item: Any) -> str:
@@ -1166,7 +1214,7 @@ class CheckResult:
                f"<p>{e(self.intro())}<br>"
                f'<strong style="color: {colour}">{e(self.headline())}</strong></p>']  # fmt: skip
         for f in self.findings:
-            title = f"{f.what} at {f.where}" if f.where else f.what
+            title = f"{f.what} — {f.where}" if f.where else f.what
             out.append(f"<p><strong>{e(title)}</strong>: {e(f.message)}")
             if f.hint:
                 out.append(f"<br><em>Hint:</em> {e(f.hint)}")

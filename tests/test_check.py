@@ -374,3 +374,54 @@ def test_checker_leaves_the_readers_module_alone() -> None:
     assert check(model, "conv_bn_relu").passed
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert model.conv.weight.dtype == torch.float32
+
+
+# ---- other mistakes readers make
+
+
+def test_missing_batchnorm() -> None:
+    class NoBN(nn.Module):
+        def __init__(self, cin, cout, k, stride, padding):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, k, stride, padding, bias=False)
+
+        def forward(self, x):
+            return F.relu(self.conv(x))
+
+    f = first(check(NoBN, "conv_bn_relu", args=(16, 24, 3, 1, 1)))
+    assert f.what == "BatchNorm missing" and f.where.startswith("after layer 1")
+
+
+def test_factors_in_the_wrong_order() -> None:
+    f = first(check(lambda c, o, n: AsymmetricConv(c, o, n, first="nx1"), "asymmetric", args=(16, 24, 7)))
+    assert f.what == "kernel size" and f.where.startswith("layer 1")
+    assert "7×1" in f.message and "1×7" in f.message
+
+
+def test_forward_error_names_the_layer() -> None:
+    class WrongChannels(nn.Module):
+        def __init__(self, cin, cout, n):
+            super().__init__()
+            self.a = ConvBNReLU(cin, cout, (1, n), padding=(0, n // 2))
+            self.b = ConvBNReLU(cin, cout, (n, 1), padding=(n // 2, 0))  # should read cout channels
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    result = check(WrongChannels, "asymmetric", args=(16, 24, 7))
+    f = first(result)
+    assert f.what == "your forward raised an error" and "`b.conv`" in f.where
+    assert "(24, 17, 17)" in f.hint and "16 → 24" in f.hint and "Traceback" not in repr(result)
+
+
+def test_output_not_computed_from_the_input() -> None:
+    class Zeros(nn.Module):
+        def __init__(self, cin, cout, n):
+            super().__init__()
+            self.a = ConvBNReLU(cin, cout, (1, n), padding=(0, n // 2))
+
+        def forward(self, x):
+            return torch.zeros(x.shape[0], 2 * self.a.conv.out_channels, *x.shape[2:], dtype=x.dtype)
+
+    f = first(check(Zeros, "split_asymmetric", args=(16, 8, 3)))
+    assert f.what == "output" and "not computed from its input" in f.message
