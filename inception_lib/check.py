@@ -1402,7 +1402,7 @@ def check(
             "Your module could not be copied, so the reference's weights were copied into it."
         )
     your_params = sum(p.numel() for p in model.parameters())
-    model = model.double().eval()
+    model = model.to(device="cpu", dtype=torch.float64).eval()  # the reference runs on the CPU in float64
     rec, out, error = _record(model, x.clone())  # a clone: an in-place first layer must not change x
     if isinstance(error, NotImplementedError):
         return _not_written(result, f"{call}.forward", error, ref_params, ref_out, shape)
