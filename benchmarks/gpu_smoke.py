@@ -198,7 +198,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     pre = results.get("preflight", {})
     checks["preflight"] = bool(pre.get("inception_lib_imports")) and (
-        mode == "cpu" or pre.get("cuda_available")
+        mode == "cpu" or bool(pre.get("cuda_available"))
     )
     tp = results.get("throughput", {})
     checks["throughput"] = bool(tp.get("ratio")) and all(
