@@ -15,6 +15,7 @@ it is caught at the next boundary, before anything is saved.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import math
 import os
 import platform
@@ -480,7 +481,7 @@ class _Run:
 
     def _save(self, step: int) -> None:
         st = self.state
-        rng = self.rt.gather(to_cpu_rng(self.rt.device))
+        rng = self.rt.gather(_rng_state(self.rt.device))
         if not self.rt.is_main:
             return
         write_checkpoint({
@@ -513,7 +514,7 @@ class _Run:
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
             summary["torchvision_version"] = None
         if rt.is_main:
-            atomic_write_text(json_dumps(summary), self.files.summary)
+            atomic_write_text(json.dumps(summary, indent=2) + "\n", self.files.summary)
         return summary
 
 
@@ -532,7 +533,7 @@ class _Window:
         self.start = time.perf_counter()
 
 
-def to_cpu_rng(device: torch.device) -> dict[str, torch.Tensor]:
+def _rng_state(device: torch.device) -> dict[str, torch.Tensor]:
     state = {"torch": torch.get_rng_state()}
     if device.type == "cuda":
         state["cuda"] = torch.cuda.get_rng_state(device).cpu()
@@ -543,12 +544,6 @@ def _set_rng_state(state: dict[str, torch.Tensor], device: torch.device) -> None
     torch.set_rng_state(state["torch"].cpu())
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"].cpu(), device)
-
-
-def json_dumps(obj: Any) -> str:
-    import json
-
-    return json.dumps(obj, indent=2) + "\n"
 
 
 def _median(values: list[float]) -> float | None:
