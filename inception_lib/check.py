@@ -1209,7 +1209,7 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        colour = {"passed": "#1a7f37", "failed": "#b35806", "not written": "#6e7781"}[self.status]
+        colour = {"passed": "#1a7f37", "failed": "#b35806", "not written": "#57606a"}[self.status]
         out = [f'<div class="inception-check" style="border-left: 4px solid {colour}; padding: 0.2em 0.8em">',
                f"<p>{e(self.intro())}<br>"
                f'<strong style="color: {colour}">{e(self.headline())}</strong></p>']  # fmt: skip

@@ -1,6 +1,6 @@
 """Execute chapter notebooks in place, in a fresh kernel each, the way the book stores them.
 
-    python tools/execute_notebooks.py chapters/01_factorizing.ipynb [...]   (default: every chapter)
+    python tools/execute_notebooks.py chapters/01_factorizing.ipynb [...]   (default: every notebook)
 
 nbclient stores the widget state in the notebook metadata, which the rendered book needs to show
 widgets. The kernel runs in the notebook's folder with TQDM_DISABLE=1, as under nbval in CI.
@@ -35,7 +35,9 @@ def execute(path: Path, timeout: int = 900) -> None:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = [Path(p) for p in argv] or sorted(
+        p for p in (ROOT / "chapters").glob("**/*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
     for path in paths:
         print(f"executing {path}", flush=True)
         execute(path.resolve())
