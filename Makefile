@@ -18,6 +18,9 @@ TESTJS_STAMP := $(VENV)/test-js/.stamp
 # Slow tests that read the built book or build environments; `make unit` leaves them out.
 INTEGRATION_TESTS := tests/test_book.py tests/test_browser.py tests/test_fresh_env.py tests/test_pdf.py
 export TQDM_DISABLE := 1
+# Tests and stored notebooks never download: chapter 4's pretrained-weights demo takes its offline path
+# (it explains what it would do), the same on every machine, networked CI included.
+export INCEPTION_BOOK_OFFLINE := 1
 NBVAL := $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The second nbval pass simulates another machine (tests/README.md): PyTorch's plain kernels, oneDNN capped
 # at AVX2, and a torch thread count other than the first pass's default (one per core).
