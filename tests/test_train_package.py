@@ -155,3 +155,26 @@ def test_nonfinite_loss_found_at_a_logging_boundary(tmp_path, monkeypatch):
     assert ckpt["step"] == 6 and all(torch.isfinite(v).all() for v in ckpt["model"].values())
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert max(r["step"] for r in records) == 6 and all(math.isfinite(r["loss"]) for r in records)
+
+
+def test_run_figures_heads_ema_and_schedules(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from inception_lib.plots.training import (
+        moving_average,
+        plot_head_losses,
+        plot_lr_schedules,
+        plot_raw_vs_ema,
+    )
+    from inception_lib.train import read_metrics
+
+    assert moving_average([1.0, 3.0, 5.0], 2).tolist() == [1.0, 2.0, 4.0]
+    engine.train(TrainConfig(out=str(tmp_path / "r"), ema=True, ema_decay=0.9, **TINY))
+    records = read_metrics(tmp_path / "r")
+    for fig in (plot_head_losses(records, 0.4), plot_raw_vs_ema(records), plot_lr_schedules(records)):
+        assert fig.axes and all(ax.get_xlabel() == "epoch" and ax.get_ylabel() for ax in fig.axes)
+        plt.close(fig)
+    with pytest.raises(ValueError, match="moving average"):
+        plot_raw_vs_ema([r for r in records if r["kind"] == "train"] + [{"kind": "eval", "top1": 0.5}])
+    with pytest.raises(ValueError, match="no training records"):
+        plot_head_losses([])
