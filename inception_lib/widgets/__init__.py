@@ -5,7 +5,7 @@
 * ``receptive``     chapter 1's ``window_explorer``: the window a stack of convolutions sees, by depth
 * ``factorizing``   chapter 2's ``factorization_explorer``: the cost of an n×n window, by n and grid
 * ``grid_reduction``  chapter 3's ``grid_reduction_explorer``: the three strategies by grid and width
-* ``recipe``        chapter 5's ``smoothing_explorer``: the smoothed target and the optimal logit gap, by ε and K
+* ``recipe``        chapter 5's ``smoothing_explorer``: smoothed targets and the optimal logit gap
 
 Chapters import an explorer from its module, e.g. ``from inception_lib.widgets.factorizing import
 factorization_explorer``.
