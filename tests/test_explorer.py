@@ -1,13 +1,9 @@
 """widgets.explorer: precomputed views switched by the controls, ipywidgets 8 (browser) / 7 (kernel)."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import ipywidgets
 import pytest
-from test_widgets import ROOT, ipywidgets7_path  # noqa: F401  (session fixture)
 
 from inception_lib.plots.common import new_figure
 from inception_lib.widgets import Explorer, precomputed_explorer
@@ -79,7 +75,7 @@ def test_figures_need_an_alt_text():
         precomputed_explorer("x", {"n": [("3", 3)]}, _square_figure)
 
 
-def test_explorer_under_ipywidgets_7_swaps_views_in_the_kernel(ipywidgets7_path):  # noqa: F811
+def test_explorer_under_ipywidgets_7_swaps_views_in_the_kernel(run_with_ipywidgets7):
     script = textwrap.dedent(
         """
         import ipywidgets
@@ -97,7 +93,4 @@ def test_explorer_under_ipywidgets_7_swaps_views_in_the_kernel(ipywidgets7_path)
         print("ipywidgets 7 explorer OK")
         """
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ipywidgets7_path), str(ROOT)]))
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "ipywidgets 7 explorer OK" in result.stdout
+    assert "ipywidgets 7 explorer OK" in run_with_ipywidgets7(script)

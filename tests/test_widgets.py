@@ -1,11 +1,7 @@
 """widgets.py: the factorization explorer, driven from Python under ipywidgets 8 and 7.7 (Colab's)."""
 
-import os
 import re
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import ipywidgets
 import matplotlib
@@ -18,16 +14,6 @@ from inception_lib.counting import count_macs, count_params
 from inception_lib.kernels import FACTORIZATIONS, build_factorized
 from inception_lib.widgets import factorization_explorer, factorization_table
 from inception_lib.widgets.receptive import INPUT_SIZE, window_alt, window_explorer, window_figure
-
-ROOT = Path(__file__).resolve().parent.parent
-IPYWIDGETS7 = ROOT / ".venv" / "ipywidgets7"
-# The Makefile creates the same folder during install with this command.
-PIP_IPYWIDGETS7 = [
-    "ipywidgets==7.7.1",
-    "widgetsnbextension==3.6.*",
-    "jupyterlab_widgets==1.1.*",
-    "ipython_genutils==0.2.0",
-]
 
 
 def _numbers(html: str) -> list[int]:
@@ -127,28 +113,7 @@ def test_explorer_rejects_bad_arguments(kwargs, message):
         factorization_explorer(**kwargs)
 
 
-def _pip_target(requirements: list[str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(IPYWIDGETS7)]
-        + requirements,
-        check=True,
-    )
-
-
-@pytest.fixture(scope="session")
-def ipywidgets7_path() -> Path:
-    """ipywidgets 7.7.1 (Colab's version) installed apart from the environment's ipywidgets 8.
-
-    ipywidgets 7 imports ``ipython_genutils``, which ipywidgets 8 environments no longer have.
-    """
-    if not (IPYWIDGETS7 / "ipywidgets").is_dir():
-        _pip_target(PIP_IPYWIDGETS7)
-    elif not (IPYWIDGETS7 / "ipython_genutils").is_dir():
-        _pip_target(PIP_IPYWIDGETS7[-1:])
-    return IPYWIDGETS7
-
-
-def test_explorers_under_ipywidgets_7(ipywidgets7_path):
+def test_explorers_under_ipywidgets_7(run_with_ipywidgets7):
     script = textwrap.dedent(
         r"""
         import re
@@ -178,7 +143,4 @@ def test_explorers_under_ipywidgets_7(ipywidgets7_path):
         print("ipywidgets", ipywidgets.__version__, "OK")
         """
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ipywidgets7_path), str(ROOT)]))
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "ipywidgets 7.7.1 OK" in result.stdout
+    assert "ipywidgets 7.7.1 OK" in run_with_ipywidgets7(script)

@@ -1,16 +1,11 @@
 """Chapter 3's explorer (widgets/grid_reduction.py): precomputed views that follow both controls, with the
 library's counts, under ipywidgets 8 (views switched in the browser) and 7.7 (Colab, a kernel callback)."""
 
-import os
 import re
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import ipywidgets
 import pytest
-from test_widgets import ipywidgets7_path  # noqa: F401  (the shared ipywidgets 7.7.1 install)
 
 from inception_lib.counting import mac_report
 from inception_lib.representation import build_strategies, measure_strategies, strategy_costs
@@ -19,8 +14,6 @@ from inception_lib.widgets.grid_reduction import (
     grid_reduction_explorer,
     grid_reduction_view,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _alt(html: str) -> str:
@@ -71,7 +64,7 @@ def test_explorer_rejects_bad_settings():
         grid_reduction_explorer(grids=(17,), widths=(8,), grid=35, channels=8)
 
 
-def test_explorer_under_ipywidgets_7(ipywidgets7_path):  # noqa: F811
+def test_explorer_under_ipywidgets_7(run_with_ipywidgets7):
     script = textwrap.dedent(
         """
         import ipywidgets
@@ -89,9 +82,4 @@ def test_explorer_under_ipywidgets_7(ipywidgets7_path):  # noqa: F811
         print("ipywidgets", ipywidgets.__version__, "OK")
         """
     )
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ipywidgets7_path), str(ROOT)]), MPLBACKEND="Agg"
-    )
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "ipywidgets 7.7.1 OK" in result.stdout
+    assert "ipywidgets 7.7.1 OK" in run_with_ipywidgets7(script)

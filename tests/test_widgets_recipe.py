@@ -1,15 +1,11 @@
 """widgets/recipe.py: chapter 5's label-smoothing explorer under ipywidgets 8 (browser) and 7 (Colab)."""
 
 import html
-import os
 import re
-import subprocess
-import sys
 import textwrap
 
 import ipywidgets
 import pytest
-from test_widgets import ROOT, ipywidgets7_path  # noqa: F401  (session fixture)
 
 from inception_lib.recipe import optimal_logit_gap
 from inception_lib.widgets.explorer import Explorer
@@ -79,7 +75,7 @@ def test_bad_arguments_are_explained(kwargs, message):
         smoothing_explorer(**kwargs)
 
 
-def test_explorer_under_ipywidgets_7(ipywidgets7_path):  # noqa: F811
+def test_explorer_under_ipywidgets_7(run_with_ipywidgets7):
     script = textwrap.dedent(
         """
         import html, re
@@ -99,7 +95,4 @@ def test_explorer_under_ipywidgets_7(ipywidgets7_path):  # noqa: F811
         print("ipywidgets", ipywidgets.__version__, "OK", box.n_views)
         """
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ipywidgets7_path), str(ROOT)]), MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "ipywidgets 7.7.1 OK 6" in result.stdout
+    assert "ipywidgets 7.7.1 OK 6" in run_with_ipywidgets7(script)
