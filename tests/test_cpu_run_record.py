@@ -2,10 +2,22 @@
 
 Chapter 6 plots the recorded CPU run (the full Inception-v3 on the generated data) and checks its claims
 on the recorded metrics, which hold on any machine because the record is a file. This test ties the file
-to the code: it re-runs the recorded configuration for its first STEPS steps and compares the training
-loss step by step. Tolerance: TOL (absolute) per step. Other processors and thread counts change float32
-results in the last bits, and a dozen steps amplify that to around 1e-4 or less; a different engine (other
-initialisation, data order, loss or optimizer) moves the loss by more than TOL within the first steps.
+to the code: it re-runs the recorded configuration for STEPS steps and compares with the record.
+
+What can be compared, and within what tolerance (measured on the recording machine against two other
+numeric environments: ATEN_CPU_CAPABILITY=default with oneDNN capped at AVX2, and two threads instead of
+one). On the recording machine the replay is bitwise equal. Elsewhere:
+
+* step 1 (before any update; fixes initialisation, data, augmentation, model, dropout and loss): the loss
+  agreed to 1e-4 and the gradient norm to 5e-4 relative; a different seed moves the loss by 0.05, and a
+  different dropout or label smoothing moves the gradient norm by more than 10%. Tolerances: TOL_LOSS_1
+  absolute, TOL_GRAD_1 relative.
+* step 2 (one update; fixes optimizer, clipping, learning rate): the loss agreed to 0.008; the paper's
+  RMSProp instead of Adam moves it by 0.04, another learning rate by 0.16. Tolerance: TOL_LOSS_2.
+* from step 3 on the trajectories part: Adam's first updates move every weight by about lr in the
+  direction of its gradient's sign, and gradients that are zero up to rounding get either sign on another
+  processor (we measured loss differences up to 0.2 by step 12). So later steps are compared only in
+  their learning rate, which the schedule fixes exactly.
 """
 
 import json
@@ -18,7 +30,7 @@ from inception_lib.train import TrainConfig, read_metrics, train
 
 RECORD = Path(__file__).resolve().parent.parent / "results" / "cpu_run"
 STEPS = 12
-TOL = 0.02
+TOL_LOSS_1, TOL_GRAD_1, TOL_LOSS_2 = 2e-3, 1e-2, 0.025
 
 pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 
@@ -46,6 +58,9 @@ def test_rerunning_the_recorded_config_reproduces_its_first_steps(tmp_path):
     train(TrainConfig.from_dict(config))
     replay = [r for r in read_metrics(tmp_path / "replay") if r["kind"] == "train"]
     assert [r["step"] for r in replay] == [r["step"] for r in recorded] == list(range(1, STEPS + 1))
-    for ours, theirs in zip(replay, recorded, strict=True):
-        assert ours["lr"] == theirs["lr"]
-        assert abs(ours["loss"] - theirs["loss"]) <= TOL, (ours["step"], ours["loss"], theirs["loss"])
+    assert [r["lr"] for r in replay] == [r["lr"] for r in recorded]
+    first, second = replay[0], replay[1]
+    assert abs(first["loss"] - recorded[0]["loss"]) <= TOL_LOSS_1, (first["loss"], recorded[0]["loss"])
+    assert abs(first["grad_norm"] / recorded[0]["grad_norm"] - 1) <= TOL_GRAD_1
+    assert abs(second["loss"] - recorded[1]["loss"]) <= TOL_LOSS_2, (second["loss"], recorded[1]["loss"])
+    assert all(math.isfinite(r["loss"]) for r in replay)
