@@ -554,8 +554,24 @@ def _median(values: list[float]) -> float | None:
     return s[mid] if len(s) % 2 else 0.5 * (s[mid - 1] + s[mid])
 
 
+class _NoBar:
+    """Stands in for tqdm where it is not installed (a bare GPU image): the run needs no bar."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **values: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(total: int, start: int, is_main: bool) -> Any:
-    from tqdm.auto import tqdm
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _NoBar()
 
     # tqdm reads TQDM_DISABLE itself, except its notebook bar (tqdm.auto in Jupyter), which resets
     # ``disable`` to False; so we read the variable here too. Only the main process shows a bar.
