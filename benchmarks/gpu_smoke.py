@@ -1,6 +1,6 @@
 """One prepared GPU check: everything the book claims about its GPU path, in one call of at most 8 minutes.
 
-    python benchmarks/gpu_smoke.py --out results/gpu_smoke          # on a CUDA machine
+    python benchmarks/gpu_smoke.py --out inception_lib/records/gpu_smoke   # on a CUDA machine
     python benchmarks/gpu_smoke.py --cpu --out /tmp/smoke           # the same stages, tiny, on the CPU
 
 It needs nothing but this repository and torch/torchvision (no fvcore, no network). Stages, each recorded
@@ -16,7 +16,7 @@ in ``OUT/`` as JSON and judged in ``OUT/verdict.json``:
    through ``python -m inception_lib.train`` with bf16, channels_last, ``--compile`` and EMA, interrupted
    half way (``--max-steps``) and resumed (``--resume``); the checkpoint is checked to load on the CPU with
    ``weights_only=True`` and then deleted (it is large). Chapter 6 plots this folder when it is committed
-   as ``results/gpu_run/``.
+   in ``inception_lib/records/gpu_smoke/``.
 4. ``ddp.json``: ``torchrun --nproc_per_node 1`` through the real engine: a process group over NCCL (gloo
    on the CPU), DistributedDataParallel, ``--sync-bn`` on CUDA.
 
@@ -225,7 +225,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", type=Path, default=REPO / "results" / "gpu_smoke")
+    p.add_argument("--out", type=Path, default=REPO / "inception_lib" / "records" / "gpu_smoke")
     p.add_argument("--cpu", action="store_true", help="tiny CPU mode (what the tests run)")
     p.add_argument("--skip", nargs="*", default=[], choices=("throughput", "real_run", "ddp"))
     args = p.parse_args(argv)

@@ -51,7 +51,7 @@ tensor (TF-slim's meaning); Adam at lr 1e-3 instead of RMSProp; TF-slim's dropou
 paper's label smoothing 0.1, auxiliary weight 0.4, weight decay 4e-5 and decay 0.94 every two epochs. The
 paper's literal recipe stays available: ``TrainConfig(optimizer="rmsprop-tf", lr=0.045,
 clip_scope="global", dropout=0.5)`` (``--optimizer rmsprop-tf --lr 0.045 --clip-scope global --dropout
-0.5``). Chapter 6 shows a recorded run of the defaults (``results/cpu_run/``).
+0.5``). Chapter 6 shows a recorded run of the defaults (``inception_lib/records/cpu_run/``).
 """
 
 from __future__ import annotations

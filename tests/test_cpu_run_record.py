@@ -1,4 +1,4 @@
-"""results/cpu_run/ is a record of this engine: re-running its configuration reproduces its first steps.
+"""The recorded CPU run (inception_lib/records/cpu_run/) is this engine's: re-running it reproduces its start.
 
 Chapter 6 plots the recorded CPU run (the full Inception-v3 on the generated data) and checks its claims
 on the recorded metrics, which hold on any machine because the record is a file. This test ties the file
@@ -22,13 +22,13 @@ one). On the recording machine the replay is bitwise equal. Elsewhere:
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
+from inception_lib.records import recorded_run
 from inception_lib.train import TrainConfig, read_metrics, train
 
-RECORD = Path(__file__).resolve().parent.parent / "results" / "cpu_run"
+RECORD = recorded_run("cpu_run")
 STEPS = 12
 TOL_LOSS_1, TOL_GRAD_1, TOL_LOSS_2 = 2e-3, 1e-2, 0.025
 
@@ -64,3 +64,9 @@ def test_rerunning_the_recorded_config_reproduces_its_first_steps(tmp_path):
     assert abs(first["grad_norm"] / recorded[0]["grad_norm"] - 1) <= TOL_GRAD_1
     assert abs(second["loss"] - recorded[1]["loss"]) <= TOL_LOSS_2, (second["loss"], recorded[1]["loss"])
     assert all(math.isfinite(r["loss"]) for r in replay)
+
+
+def test_records_are_found_by_name_and_a_wrong_name_lists_them():
+    assert (recorded_run("gpu_smoke") / "gpu_run" / "summary.json").is_file()
+    with pytest.raises(ValueError, match=r"no recorded run 'cpu'; the records are \['cpu_run'"):
+        recorded_run("cpu")
