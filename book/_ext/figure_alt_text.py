@@ -6,6 +6,10 @@ metadata, ``"mystnb": {"figure": {"name": ..., "caption": ...}, "image": {"alt":
 wins and this extension leaves it alone. For an image without one, it falls back to the "Figure: ..."
 markdown paragraph right under the cell (without its "Figure:" prefix), then to the figure's caption.
 
+The "Figure: ..." paragraph is what Jupyter and Colab readers see under a figure (they do not show cell
+metadata). On the rendered page it would repeat the numbered caption, so it becomes that caption: its
+text (inline markup kept, "Figure:" dropped) replaces the short metadata caption, and the paragraph goes.
+
 tests/test_book.py checks the convention (every figure cell is named, captioned and described by an alt
 text that is a sentence, not the caption's first words) and every image on a page.
 """
@@ -44,13 +48,44 @@ def figure_caption(image: nodes.image) -> str | None:
     return None
 
 
+def _paragraph_after(cell: nodes.Element) -> nodes.paragraph | None:
+    parent = cell.parent
+    if parent is None:
+        return None
+    for sibling in parent.children[parent.index(cell) + 1 :]:
+        if isinstance(sibling, nodes.target):
+            continue
+        if isinstance(sibling, nodes.paragraph) and CAPTION_START.match(sibling.astext()):
+            return sibling
+        return None
+    return None
+
+
+def merge_captions(cell: nodes.Element) -> None:
+    """Make the "Figure: ..." paragraph under a numbered figure cell its caption (one caption, not two)."""
+    captions = [c for fig in cell.findall(nodes.figure) for c in fig.findall(nodes.caption)]
+    paragraph = _paragraph_after(cell)
+    if len(captions) != 1 or paragraph is None or not isinstance(paragraph.children[0], nodes.Text):
+        return
+    first = paragraph.children[0]
+    rest = CAPTION_START.sub("", str(first), count=1)
+    children = [child.deepcopy() for child in paragraph.children[1:]]
+    if rest:
+        children.insert(0, nodes.Text(rest[:1].upper() + rest[1:]))
+    caption = captions[0]
+    caption.children = []
+    caption.extend(children)
+    paragraph.parent.remove(paragraph)
+
+
 def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Fill in the alt text of images inside notebook code cells that have none of their own."""
-    for cell in doctree.findall(nodes.container):
+    for cell in list(doctree.findall(nodes.container)):
         if cell.get("nb_element") != "cell_code":
             continue
         images = [img for img in cell.findall(nodes.image) if not img.get("alt")]
         if not images:
+            merge_captions(cell)
             continue
         caption = caption_after(cell)
         below = CAPTION_START.sub("", caption, count=1).strip() or caption if caption else None
@@ -58,6 +93,7 @@ def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             text = below or figure_caption(img)
             if text:
                 img["alt"] = text
+        merge_captions(cell)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
