@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ from .config import TrainConfig
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "CHECKPOINT_KEYS",
     "TRAJECTORY_KEYS",
+    "CheckpointError",
     "RunFiles",
     "to_cpu",
     "save_checkpoint",
@@ -40,6 +44,7 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = 2  # 2: every tensor on the CPU
+CHECKPOINT_KEYS = ("config", "model", "optimizer", "step", "num_classes", "rng")  # what resuming reads
 TRAJECTORY_KEYS = (
     "dataset", "image_size", "batch_size", "lr", "lr_decay", "epochs_per_decay", "seed", "aux_weight",
     "label_smoothing", "optimizer", "momentum", "weight_decay", "clip_grad_norm", "clip_scope", "ema",
@@ -124,14 +129,75 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
     _atomic_write(Path(path), lambda f: torch.save(state, f), "wb")
 
 
+class CheckpointError(ValueError):
+    """A ``checkpoint.pt`` that is damaged (truncated, corrupt) or was not written by this engine.
+
+    The message names the file, says which of the two it is, and gives the reader's choices. ``path`` is the
+    file. A ValueError, so ``python -m inception_lib.train`` prints it as ``error: ...`` (exit status 2).
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} {problem}, so no run can be resumed or loaded from it. To start afresh, pass --overwrite "
+            f"(overwrite=True) to replace the run in {path.parent}, or train into another folder with --out."
+        )
+
+
+def _first_sentence(exc: BaseException) -> str:
+    """The first sentence of an exception's message (torch's errors go on with generic advice)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text.split(". ")[0].rstrip(".") or type(exc).__name__
+
+
+def _unreadable(path: Path, exc: Exception) -> CheckpointError:
+    """Why ``torch.load`` failed, in words: a torch.save file (a zip archive) that breaks is damaged; one
+    that holds more than tensors and plain types is someone else's; anything else is not a checkpoint."""
+    with open(path, "rb") as f:
+        zipped = f.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
+    if not zipped:
+        reason = "the file is empty" if path.stat().st_size == 0 else "it is not a file torch.save writes"
+        return CheckpointError(path, f"is damaged or not a checkpoint at all ({reason})")
+    if isinstance(exc, pickle.UnpicklingError) and "weights only" in str(exc).lower():
+        objects = "it holds Python objects, not only tensors and plain types"
+        return CheckpointError(path, f"is not a checkpoint of this training engine: {objects}")
+    return CheckpointError(path, f"is damaged (truncated or corrupt: {_first_sentence(exc)})")
+
+
+def _describe_content(state: Any) -> str:
+    """What a loaded file holds that is not a checkpoint: 'a Tensor', 'a state_dict (a mapping of ...)'."""
+    if isinstance(state, Mapping) and state and all(isinstance(v, torch.Tensor) for v in state.values()):
+        return f"a plain state_dict ({len(state)} tensors), not a training checkpoint"
+    if isinstance(state, Mapping):
+        missing = [k for k in CHECKPOINT_KEYS if k not in state]
+        return f"a dict without the keys a checkpoint has ({', '.join(missing)} missing)"
+    return f"a {type(state).__name__}, not a training checkpoint"
+
+
 def load_checkpoint(run_dir: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load ``run_dir/checkpoint.pt`` (or a checkpoint file) with ``weights_only=True``."""
+    """Load ``run_dir/checkpoint.pt`` (or a checkpoint file) with ``weights_only=True``.
+
+    Raises :class:`CheckpointError` for a file that is damaged or that this engine did not write (a plain
+    state_dict, a tensor, a pickle of something else, a dict without :data:`CHECKPOINT_KEYS`), and
+    FileNotFoundError where there is none.
+    """
     path = Path(run_dir)
     if path.is_dir():
         path = path / "checkpoint.pt"
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    try:
+        with warnings.catch_warnings():  # a foreign pickle's protocol warning would precede our error
+            warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+            state = torch.load(path, map_location=map_location, weights_only=True)
+    except OSError:
+        raise  # unreadable for another reason (permissions, a folder): torch's words are clear there
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, KeyError, ... here
+        raise _unreadable(path, exc) from exc
+    if not isinstance(state, dict) or any(k not in state for k in CHECKPOINT_KEYS):
+        content = _describe_content(state)
+        raise CheckpointError(path, f"is not a checkpoint of this training engine: it holds {content}")
+    return state
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
