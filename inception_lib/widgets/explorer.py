@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -39,16 +38,24 @@ def has_stack() -> bool:
     return hasattr(widgets, "Stack")
 
 
-def figure_html(fig: Figure, alt: str, dpi: int = 80) -> str:
-    """A matplotlib figure as an ``<img>`` tag (PNG, inline) with an alt text; closes the figure."""
+def figure_html(fig: Figure, alt: str) -> str:
+    """A matplotlib figure as an ``<img>`` tag (inline PNG) with an alt text; closes the figure.
+
+    Rendered as every figure of the book is (:func:`inception_lib.plots.common.render_figure`): a 2× PNG
+    whose CSS size is the figure's size in inches × 100 (the ``width``/``height`` attributes), with the
+    smallest font it drew in ``data-min-font-pt``, which tests/test_browser.py reads to measure the
+    smallest text as displayed. ``max-width: 100%`` lets a narrow screen shrink it."""
+    from inception_lib.plots.common import render_figure
+
     if not alt.strip():
         raise ValueError("a figure in an explorer needs an alt text that says what it shows")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    rendered = render_figure(fig)
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(rendered.png).decode("ascii")
+    font = "" if rendered.min_font_pt is None else f' data-min-font-pt="{rendered.min_font_pt:g}"'
     return (
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        f'width="{rendered.width}" height="{rendered.height}"{font} '
         'style="max-width:100%;height:auto;background:white">'
     )
 
