@@ -23,6 +23,7 @@ import sysconfig
 from importlib import metadata
 from pathlib import Path
 
+import book_site
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
@@ -31,11 +32,9 @@ from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import book_site  # noqa: E402
+from inception_lib.doctor import COMPACT_OK
 
-from inception_lib.doctor import COMPACT_OK  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHAPTER_DOCS = book_site.notebook_docnames()  # the chapters and the workbooks
 PREINSTALLED = ["torch", "torchvision"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
+import book_site
+import make_pdf
 import nbformat
 import pytest
 from pypdf import PdfReader
@@ -21,9 +22,6 @@ from pypdf import PdfReader
 from inception_lib import count_params, inception_v3
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import book_site  # noqa: E402
-import make_pdf  # noqa: E402
 
 PDF = make_pdf.DEFAULT_OUT
 MANIFEST = PDF.with_suffix(".json")

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
+import book_site
 import nbformat
 import pytest
 import yaml
@@ -27,8 +27,6 @@ import inception_lib
 from inception_lib.doctor import COMPACT_OK
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import book_site  # noqa: E402
 
 CHAPTER_DOCS = book_site.notebook_docnames()
 GPU_CHAPTERS = {"chapters/06_training"}
