@@ -1,5 +1,7 @@
 """plots.factorizing and plots.diagrams: titles, labelled axes, the expected artists and boxes."""
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,6 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
@@ -41,6 +45,23 @@ def _close_figures():
 
 def _labelled(ax) -> bool:
     return bool(ax.get_title() and ax.get_xlabel() and ax.get_ylabel())
+
+
+def _heatmaps_labelled(fig) -> bool:
+    """Every panel titled, and one pair of axis labels for the whole figure instead of one per panel."""
+    panels = [ax for ax in fig.axes if ax.images]
+    titled = all(ax.get_title() for ax in panels)
+    once = bool(fig._supxlabel and fig._supxlabel.get_text() and fig._supylabel and fig._supylabel.get_text())
+    return titled and once and not any(ax.get_xlabel() or ax.get_ylabel() for ax in panels)
+
+
+def _width_and_smallest_font(fig) -> tuple[float, float]:
+    """The width in inches the figure is saved at (tight box, as the notebook shows it), smallest text."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50, bbox_inches="tight")
+    width = Image.open(io.BytesIO(buffer.getvalue())).size[0] / 50
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return width, min(sizes)
 
 
 def test_package_functions_draw_what_they_are_given():
@@ -117,10 +138,26 @@ def test_receptive_fields_one_image_per_panel_with_path_counts():
     }
     fig = plots.plot_receptive_fields(fields, title="RF")
     panels = [ax for ax in fig.axes if ax.images]
-    assert len(panels) == 2 and all(_labelled(ax) for ax in panels)
+    assert len(panels) == 2 and _heatmaps_labelled(fig)
     assert fig._suptitle.get_text() == "RF"
     texts = [t.get_text() for t in panels[1].texts]
     assert "9" in texts and len(texts) == 25  # the 5×5 window annotated (zeros blank); 9 paths to the centre
+    assert len(fig.axes) == 2 * len(panels)  # without ``relative``: a scale and a colour bar per panel
+
+
+def test_relative_fields_print_path_counts_on_one_shared_scale():
+    """Fig. 1.1: colours are shares of each map's most-connected pixel (one colour bar for all panels),
+    the printed numbers stay the path counts."""
+    fields = {
+        "5×5": receptive_field(ConvBNReLU(1, 1, 5, padding="same"), 1, 9),
+        "three 3×3": receptive_field(StackedConv3x3(1, 1, 7), 1, 9),
+    }
+    fig = plots.plot_receptive_fields(fields, ncols=2, relative=True)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == len(panels) + 1 and _heatmaps_labelled(fig)
+    assert {ax.images[0].get_clim() for ax in panels} == {(0.0, 1.0)}
+    assert "49" in [t.get_text() for t in panels[1].texts]  # three 3×3: 49 paths from the centre pixel
+    assert {t.get_text() for t in panels[0].texts} == {"1"}
 
 
 def test_receptive_fields_grid_hides_spare_axes():
@@ -134,7 +171,7 @@ def test_receptive_fields_grid_hides_spare_axes():
 def test_kernels_annotate_every_weight_rounded():
     fig = plots.plot_kernels({"Sobel": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])}, title="K")
     (ax,) = [a for a in fig.axes if a.images]
-    assert _labelled(ax)
+    assert _heatmaps_labelled(fig)
     assert sorted(t.get_text() for t in ax.texts) == ["-1", "-1", "-2", "0", "0", "0", "1", "1", "2"]
 
 
@@ -263,3 +300,59 @@ def test_diagram_into_given_axes_side_by_side():
 def test_undrawable_module_raises():
     with pytest.raises(ValueError, match="AuxClassifier"):
         diagram_labels(AuxClassifier(768, 10), 17)
+
+
+def test_chapter_figures_fit_the_text_column_with_readable_text():
+    """The contract of chapters 1-2: at most 6.9 inches wide as saved, no text under 8 points."""
+    fields = {
+        name: receptive_field(module, 1, 9)
+        for name, module in {
+            "one 5×5": ConvBNReLU(1, 1, 5, padding="same"),
+            "two 3×3": StackedConv3x3(1, 1, 5),
+            "one 7×7": ConvBNReLU(1, 1, 7, padding="same"),
+            "three 3×3": StackedConv3x3(1, 1, 7),
+        }.items()
+    }
+    rng = np.random.default_rng(0)
+    kernels = {f"kernel {i}": rng.standard_normal((3, 3)) for i in range(6)}
+    figures = [
+        plots.plot_receptive_fields(fields, ncols=2, relative=True),
+        plots.plot_receptive_fields(fields, ncols=2, relative=True, annotate=False, outline=True),
+        plots.plot_kernels(kernels, ncols=3),
+        plots.plot_kernels({k: rng.standard_normal((5, 5)) for k in ("a", "b", "c")}, digits=1),
+        plots.plot_singular_values({"a": [3.0, 0.0, 0.0], "b": [2.0, 1.0, 0.5]}),
+        plots.plot_cost_curves([3, 5, 7, 9, 11, 13], {"n²": [9, 25, 49, 81, 121, 169]}, "T", "n", "w"),
+        plots.plot_branch_costs(
+            {f"Mixed_6b: InceptionC, 17×17×768, variant {i}": [1e8, 2e8, 3e8, 1e7] for i in range(6)},
+            ["1×1 branch", "1×7, 7×1 branch (one 7×7 in the twin)",
+             "deep branch: two pairs (two 7×7 in the twin)", "pool branch (average pool, 1×1)"],
+            "InceptionC and its full-7×7 twin: MACs per branch on the 17×17 grid (768 → 768 channels)",
+            "multiply-accumulates (fvcore count, BatchNorm included)",
+        ),
+        plots.plot_module_diagram(InceptionE(1280), input_size=8),
+        plots.plot_module_diagram(InceptionC(768, 128), input_size=17),
+        plots.plot_module_diagram(GoogLeNetModule(192, 64, 96, 128, 16, 32, 32), input_size=28),
+    ]
+    for fig in figures:
+        width, smallest = _width_and_smallest_font(fig)
+        assert width <= 6.9 and smallest >= 8, (fig, width, smallest)
+
+
+def test_the_width_check_fails_a_wide_figure():
+    """The check above can fail: six receptive fields in a row are far wider than the column."""
+    fields = {str(i): np.eye(5) for i in range(6)}
+    width, _ = _width_and_smallest_font(plots.plot_receptive_fields(fields, ncols=6))
+    assert width > 6.9
+
+
+def test_diagram_boxes_are_as_wide_as_their_text():
+    """InceptionE's six columns fit the page because a 1×3 box is narrower than the pool box."""
+    fig = plot_module_diagram(InceptionE(1280), input_size=8)
+    boxes = [p for p in fig.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    widths = sorted({round(p.get_width(), 2) for p in boxes})
+    assert len(widths) >= 3  # leaf boxes, the pool box and the concat boxes differ
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for box, text in zip(boxes, [t for t in fig.axes[0].texts if t.get_text()], strict=True):
+        inside = box.get_window_extent(renderer)
+        assert text.get_window_extent(renderer).width < inside.width  # the label fits its box

@@ -1,6 +1,8 @@
 """Figures of chapter 3 (plots/grid_reduction.py): diagrams read off the modules, labelled panels, one
 colour per strategy, one colour scale for the reconstructions."""
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
 from inception_lib.blocks import Reduction35to17  # noqa: E402
@@ -30,6 +34,15 @@ def _bars(ax):
 
 def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _width_and_smallest_font(fig) -> tuple[float, float]:
+    """The width in inches the figure is saved at (tight box, as the notebook shows it), smallest text."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50, bbox_inches="tight")
+    width = Image.open(io.BytesIO(buffer.getvalue())).size[0] / 50
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return width, min(sizes)
 
 
 @pytest.fixture(autouse=True)
@@ -125,9 +138,40 @@ def test_reconstruction_grid_shares_one_symmetric_colour_scale():
 def test_strategy_cost_view_shows_macs_and_the_bottleneck_share():
     fig = strategy_cost_view(["a", "b"], [100, 400], [50, 100], [100, 100], "setting")
     macs_ax, share_ax = fig.axes
+    assert share_ax.get_position().y1 < macs_ax.get_position().y0  # stacked, so the view fits the column
+    assert [t.get_text() for t in share_ax.get_yticklabels()] == ["a", "b"]
     assert [b.get_width() for b in _bars(macs_ax)] == [100, 400]
     assert [b.get_width() for b in _bars(share_ax)] == [50.0, 100.0]
     assert [t.get_text() for t in share_ax.texts] == ["50 numbers", "100 numbers"]
     assert fig._suptitle.get_text() == "setting" and macs_ax.get_xlabel() and share_ax.get_xlabel()
     with pytest.raises(ValueError, match="smallest"):
         strategy_cost_view(["a"], [1], [], [1], "s")
+
+
+def test_chapter_3_figures_fit_the_text_column_with_readable_text():
+    """At most 6.9 inches wide as saved and no text under 8 points: each strategy drawn alone, the
+    comparison, the reconstructions and the explorer's view, at the chapter's real sizes."""
+    blocks = build_strategies(288, 768)
+    names = list(blocks)
+    figures = [strategy_diagrams({name: block}, (288, 35, 35)) for name, block in blocks.items()]
+    figures.append(
+        reduction_comparison(
+            names,
+            [1_219_200, 1_219_200, 1_153_280],
+            [351_570_000, 1_490_000_000, 401_940_000],
+            [83_232, 221_952, 221_952],
+            {"noise": [0.98, 0.92, 0.78], "smooth": [0.52, 0.38, 0.22]},
+            cost_setting="35×35×288 → 17×17×768",
+            error_setting="toy 4×11×11 → 12×5×5, this run",
+        )
+    )
+    inputs = torch.randn(4, 4, 11, 11, generator=torch.Generator().manual_seed(0))
+    rows = {"pool → Inception: after the pool": inputs} | {f"{n}: output": inputs for n in names}
+    figures.append(reconstruction_grid(inputs, rows, errors=dict.fromkeys(rows, 0.5)))
+    figures.append(strategy_cost_view(names, [1, 2, 3], [83_232, 166_464, 166_464], [166_464] * 3, "s"))
+    for fig in figures:
+        width, smallest = _width_and_smallest_font(fig)
+        assert width <= 6.9 and smallest >= 8, (fig, width, smallest)
+    # and the check can fail: the three strategies side by side are more than twice as wide
+    width, _ = _width_and_smallest_font(strategy_diagrams(blocks, (288, 35, 35)))
+    assert width > 2 * 6.9

@@ -23,6 +23,7 @@ import torch
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
+from matplotlib.textpath import TextPath
 from torch import nn
 
 from ..counting import as_input_shape
@@ -248,10 +249,37 @@ def _texts(node: DiagramNode) -> list[str]:
     return texts
 
 
-_BOX_W, _BOX_H = 0.9, 0.66
+_BOX_H = 0.66  # box height, in rows
+_GAP = 0.16  # inches between neighbouring columns
+_PAD = 0.14  # inches of box beyond its widest text line
+_FONT = 9  # points, the box text
 
 
-def _box(ax, x: float, row: int, label: str, colour: str, width: float = _BOX_W):
+def _text_width(text: str, size: float = _FONT) -> float:
+    """Width in inches of the widest line of ``text`` at ``size`` points (matplotlib's own text layout)."""
+    widths = [TextPath((0, 0), line or " ", size=size).get_extents().width for line in text.split("\n")]
+    return max(widths) / 72.0
+
+
+def _own_text(node: DiagramNode) -> str:
+    if node.kind == "box":
+        return box_text(node.label, node.grid)
+    if node.kind == "branches":
+        return box_text(f"concat, {node.out_channels}", node.grid)
+    return ""
+
+
+def _span(node: DiagramNode) -> float:
+    """Inches of width the node needs: a box its text, a chain its widest child, branches side by side."""
+    if node.kind == "box":
+        return _text_width(_own_text(node)) + _PAD
+    if node.kind == "chain":
+        return max(_span(c) for c in node.children)
+    side_by_side = sum(_span(c) for c in node.children) + _GAP * (len(node.children) - 1)
+    return max(side_by_side, _text_width(_own_text(node)) + _PAD)
+
+
+def _box(ax, x: float, row: int, label: str, colour: str, width: float):
     y = -row
     patch = FancyBboxPatch(
         (x - width / 2, y - _BOX_H / 2),
@@ -263,7 +291,7 @@ def _box(ax, x: float, row: int, label: str, colour: str, width: float = _BOX_W)
         linewidth=0.8,
     )
     ax.add_patch(patch)
-    ax.text(x, y, label, ha="center", va="center", fontsize=9, linespacing=1.15)
+    ax.text(x, y, label, ha="center", va="center", fontsize=_FONT, linespacing=1.15)
     return [(x, y + _BOX_H / 2)], [(x, y - _BOX_H / 2)]
 
 
@@ -279,9 +307,12 @@ def _arrows(ax, sources, targets) -> None:
 
 
 def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
-    """Draw ``node`` centred in columns [x0, x0 + width) from ``row`` down; return top and bottom anchors."""
+    """Draw ``node`` centred in [x0, x0 + width) inches from ``row`` down; return top and bottom anchors.
+
+    Every box is as wide as its text needs, so narrow branches (a 1×3 beside a 3×1) take little room.
+    """
     if node.kind == "box":
-        return _box(ax, x0 + width / 2, row, box_text(node.label, node.grid), node.colour)
+        return _box(ax, x0 + width / 2, row, _own_text(node), node.colour, _span(node) - 0.04)
     if node.kind == "chain":
         tops, bottoms = None, None
         for child in node.children:
@@ -292,21 +323,18 @@ def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
             bottoms = child_bottoms
             row += child.height
         return tops, bottoms
-    start = x0 + (width - node.width) / 2
+    spans = [_span(c) for c in node.children]
+    used = sum(spans) + _GAP * (len(spans) - 1)
+    start = x0 + (width - used) / 2
     tops, ends = [], []
-    for child in node.children:
-        child_tops, child_bottoms = _draw(ax, child, start, child.width, row)
+    for child, span in zip(node.children, spans, strict=True):
+        child_tops, child_bottoms = _draw(ax, child, start, span, row)
         tops += child_tops
         ends += child_bottoms
-        start += child.width
+        start += span + _GAP
     # The concat box spans all its branches (the paper's "filter concat"), so every arrow into it is vertical.
     concat_tops, concat_bottoms = _box(
-        ax,
-        x0 + width / 2,
-        row + node.height - 1,
-        box_text(f"concat, {node.out_channels}", node.grid),
-        "concat",
-        width=node.width - 1 + _BOX_W,
+        ax, x0 + width / 2, row + node.height - 1, _own_text(node), "concat", width=_span(node) - 0.04
     )
     top_y = concat_tops[0][1]
     for x, y in ends:
@@ -337,13 +365,14 @@ def plot_module_diagram(
     ``legend=False`` to all but one). Returns the Figure.
     """
     tree = module_tree(module, input_size)
-    columns, rows = tree.width, tree.height
+    span, rows = _span(tree), tree.height
     if ax is None:
-        fig, ax = new_figure(max(4.8, 1.95 * columns + 0.6), 0.8 * rows + 1.5)
+        # x is in inches of figure width: the diagram is as wide as its boxes' text needs
+        fig, ax = new_figure(max(4.8, span + 0.7), 0.72 * rows + 1.6)
     else:
         fig = ax.figure
-    _draw(ax, tree, 0.0, float(columns), 0)
-    ax.set_xlim(-0.05, columns + 0.05)
+    _draw(ax, tree, 0.0, span, 0)
+    ax.set_xlim(-0.05, span + 0.05)
     ax.set_ylim(-(rows - 1) - 0.45, 0.45)
     ax.grid(False)
     ax.set_xticks([])
@@ -361,6 +390,6 @@ def plot_module_diagram(
             for kind in kinds
         ]
         fig.legend(
-            handles=handles, loc="outside lower center", ncols=min(3, len(handles)), frameon=False, fontsize=9
+            handles=handles, loc="outside lower center", ncols=min(2, len(handles)), frameon=False, fontsize=9
         )
     return fig

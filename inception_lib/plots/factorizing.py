@@ -7,6 +7,7 @@ library's counts.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -53,14 +54,19 @@ def _heatmaps(
     annotate: bool,
     skip_zeros: bool,
     shared_scale: bool = False,
-    panel_size: float = 3.1,
+    panel_size: float = 1.85,
+    numbers: Mapping[str, np.ndarray] | None = None,
 ) -> Figure:
-    """One heatmap per panel. ``shared_scale``: one colour scale (and one colour bar) for all panels, so
-    equal colours mean equal values across panels (kernel, fit and residual compare at a glance)."""
+    """One heatmap per panel, with one pair of axis labels for the whole figure.
+
+    ``shared_scale``: one colour scale (and one colour bar) for all panels, so equal colours mean equal
+    values across panels (kernel, fit and residual compare at a glance). ``numbers`` prints other values
+    than the coloured ones (e.g. path counts on a map coloured by share), panel by panel.
+    """
     nrows, ncols = _grid_shape(len(panels), ncols)
+    bar = 0.75 if shared_scale else 0.75 * ncols  # inches for the colour bar(s) and their labels
     fig, axes = new_figure(
-        panel_size * ncols + (0.6 if shared_scale else 0.0), 0.97 * panel_size * nrows + 0.4, ncols=ncols,
-        nrows=nrows,
+        panel_size * ncols + bar + 0.35, 0.97 * panel_size * nrows + 0.9, ncols=ncols, nrows=nrows
     )
     axes_list = list(np.atleast_1d(axes).flat)
     arrays = {name: np.asarray(values, dtype=float) for name, values in panels.items()}
@@ -74,26 +80,34 @@ def _heatmaps(
         else:
             image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=limit)
         if annotate:
+            shown = values if numbers is None else np.asarray(numbers[name], dtype=float)
             for (i, j), v in np.ndenumerate(values):
                 if v != 0 or not skip_zeros:
                     colour = "white" if abs(v) > 0.6 * limit else "black"
                     ax.text(
-                        j, i, _format_value(v, digits), ha="center", va="center", fontsize=9, color=colour
+                        j,
+                        i,
+                        _format_value(shown[i, j], digits),
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color=colour,
                     )
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
         step = 1 if values.shape[1] <= 11 else 2
         ax.set_xticks(range(0, values.shape[1], step))
         ax.set_yticks(range(0, values.shape[0], step))
         ax.tick_params(labelsize=9)
         if not shared_scale:
             fig.colorbar(image, ax=ax, shrink=0.8, label=colorbar_label)
-    shown = axes_list[: len(arrays)]
+    shown_axes = axes_list[: len(arrays)]
     if shared_scale and image is not None:
-        fig.colorbar(image, ax=shown, shrink=0.8, label=colorbar_label)
+        fig.colorbar(image, ax=shown_axes, shrink=0.8, label=colorbar_label)
     for ax in axes_list[len(panels) :]:
         ax.set_visible(False)
+    # one label per axis for the figure, not one pair per panel
+    fig.supxlabel(xlabel, fontsize=10)
+    fig.supylabel(ylabel, fontsize=10)
     fig.suptitle(title)
     return fig
 
@@ -105,28 +119,29 @@ def plot_receptive_fields(
     annotate: bool = True,
     relative: bool = False,
     outline: bool = False,
-    panel_size: float = 3.1,
+    panel_size: float = 1.85,
 ) -> Figure:
     """Heatmaps of receptive-field maps (``kernels.receptive_field``), one panel per entry.
 
-    The colour and the printed number of each input pixel are the number of paths from it to the centre
-    output pixel; pixels without a path stay blank (sec. 3.1, Figure 1: two 3×3 see the 5×5 window of one
-    5×5, weighted towards its centre).
+    The printed number of each input pixel is the number of paths from it to the centre output pixel;
+    pixels without a path stay blank (sec. 3.1, Figure 1: two 3×3 see the 5×5 window of one 5×5, weighted
+    towards its centre).
 
-    ``relative`` divides each map by its largest entry (maps with many channels count millions of paths;
-    the share of the best-connected pixel's paths compares across them) and puts all panels on one scale.
+    ``relative`` colours each map by its share of its own largest entry, on one scale with one colour bar
+    (maps count from one path to millions; the share of the best-connected pixel compares across them);
+    the printed numbers stay the path counts. Without it every panel has its own scale and colour bar.
     ``outline`` frames each map's window (its non-zero support) and names its size in the panel.
     """
+    counts = {name: np.asarray(f, dtype=float) for name, f in fields.items()}
     shown = {
-        name: (np.asarray(f, dtype=float) / (float(np.abs(f).max()) or 1.0) if relative else f)
-        for name, f in fields.items()
+        name: (f / (float(np.abs(f).max()) or 1.0) if relative else f) for name, f in counts.items()
     }
     fig = _heatmaps(
         shown,
         title,
         xlabel="input column (pixels)",
         ylabel="input row (pixels)",
-        colorbar_label="paths (share of the most)" if relative else "paths to the output pixel",
+        colorbar_label="paths, share of the map's most" if relative else "paths to the output pixel",
         ncols=ncols,
         cmap="Blues",
         symmetric=False,
@@ -135,6 +150,7 @@ def plot_receptive_fields(
         skip_zeros=True,
         shared_scale=relative,
         panel_size=panel_size,
+        numbers=counts,
     )
     if outline:
         for ax, field in zip((a for a in fig.axes if a.images), shown.values(), strict=False):
@@ -148,6 +164,7 @@ def plot_kernels(
     ncols: int | None = None,
     digits: int = 2,
     shared_scale: bool = True,
+    panel_size: float = 1.85,
 ) -> Figure:
     """Heatmaps of 2-D kernels with their weights printed, blue negative and red positive (sec. 3.2).
 
@@ -167,6 +184,7 @@ def plot_kernels(
         annotate=True,
         skip_zeros=False,
         shared_scale=shared_scale,
+        panel_size=panel_size,
     )
 
 
@@ -180,6 +198,7 @@ def plot_singular_values(
     (count,) = lengths
     labels = [f"σ{i + 1}" for i in range(count)]
     series = {name: [float(x) for x in v] for name, v in values.items()}
+    _, ax = new_figure(6.4, 3.8)
     return grouped_bars(
         labels,
         series,
@@ -187,6 +206,7 @@ def plot_singular_values(
         ylabel="singular value (weight units)",
         xlabel="singular value index",
         value_format=lambda v: f"{v:.2f}",
+        ax=ax,
     )
 
 
@@ -248,7 +268,7 @@ def plot_cost_curves(
 ) -> Figure:
     """Lines with markers, one per series, each labelled with its last value (costs over kernel size n)."""
     if ax is None:
-        fig, ax = new_figure(7.0, 4.0)
+        fig, ax = new_figure(6.6, 4.0)
     else:
         fig = ax.figure
     for name, values in series.items():
@@ -303,7 +323,10 @@ def plot_branch_costs(
                 f"{name!r} has {len(values)} values for {len(branches)} branches {list(branches)}"
             )
     labels = list(costs)
-    fig, ax = new_figure(9.0, 0.62 * len(labels) + 1.9)
+    # long module names on two or three lines, so the bars keep most of a narrow figure
+    shown = [textwrap.fill(label, 20, break_on_hyphens=False) for label in labels]
+    lines = max(label.count("\n") + 1 for label in shown)
+    fig, ax = new_figure(6.6, (0.45 + 0.17 * lines) * len(labels) + 1.6 + 0.2 * len(branches))
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     y = np.arange(len(labels))[::-1]
@@ -315,12 +338,12 @@ def plot_branch_costs(
         left += values
     for row, total in zip(y, left, strict=True):
         ax.text(total, row, f" {format_count(total)}", va="center", ha="left", fontsize=9)
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, shown)
     # ticks in plain units ("250 M", "1.5 G"), not matplotlib's "1e9" offset that is easy to miss
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _tick_count(value)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("module")
-    ax.set_title(title)
+    ax.set_title(textwrap.fill(title, 64, break_on_hyphens=False))
     ax.margins(x=0.14)
-    fig.legend(frameon=False, ncols=min(len(branches), 2), loc="outside lower center")
+    fig.legend(frameon=False, ncols=1, loc="outside lower center")
     return fig

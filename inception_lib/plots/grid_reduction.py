@@ -230,14 +230,16 @@ def strategy_diagrams(
 
     Data flows top to bottom; branches run side by side into a grey concat box. A vermillion outline
     marks a step whose output is smaller than the block's output: the representational bottleneck.
-    ``notes`` adds a line under a panel's title (e.g. its cost).
+    ``notes`` adds a line under a panel's title (e.g. its cost). Every branch column is 1.4 inches wide,
+    so pass one strategy at a time for a figure that fits a page's text column (about 6.9 inches):
+    a four-branch module is about 6.4 inches wide.
     """
     if not blocks:
         raise ValueError("blocks must name at least one strategy")
     trees = {name: strategy_tree(block, input_shape) for name, block in blocks.items()}
     widths = [t.width for t in trees.values()]
     rows = max(t.height for t in trees.values())
-    fig, axes = new_figure(1.45 * sum(widths) + 0.8, 0.85 * rows + 1.9, ncols=len(trees))
+    fig, axes = new_figure(1.4 * sum(widths) + 0.8, 0.75 * rows + 2.2, ncols=len(trees))
     axes = np.atleast_1d(axes).ravel()
     # Panels as wide as their diagrams, so every box has the same size.
     fig.get_layout_engine().set(w_pad=0.02, wspace=0.02)
@@ -262,7 +264,8 @@ def strategy_diagrams(
         Patch(facecolor=_FILL["concat"], edgecolor="#444444", label="concatenation"),
         Patch(facecolor="white", edgecolor=_WAIST, linewidth=2.4, label="bottleneck (smaller than output)"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False, fontsize=9)
+    ncol = 5 if sum(widths) >= 7 else 2  # a narrow figure stacks its legend in rows
+    fig.legend(handles=handles, loc="outside lower center", ncol=ncol, frameon=False, fontsize=9)
     fig.suptitle(title or f"Three ways to halve the grid, from {_size(input_shape)} (H×W×C under each box)")
     return fig
 
@@ -270,12 +273,17 @@ def strategy_diagrams(
 # --- Cost against what survives -----------------------------------------------------------------------
 
 
+def _short(name: str) -> str:
+    """A strategy's name on two or three short lines, for a tick label under a narrow bar."""
+    return name.replace(" → ", " →\n").replace(" (", "\n(")
+
+
 def _bars(
     ax, names: Sequence[str], values: Sequence[float], title: str, ylabel: str, fmt=format_count
 ) -> None:
     bars = ax.bar(np.arange(len(names)), values, color=STRATEGY_COLOURS[: len(names)])
     ax.bar_label(bars, labels=[fmt(v) for v in values], fontsize=9, padding=2)
-    ax.set_xticks(np.arange(len(names)), [n.replace(" (", "\n(") for n in names], fontsize=9)
+    ax.set_xticks(np.arange(len(names)), [_short(n) for n in names], fontsize=9)
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("strategy")
@@ -300,15 +308,15 @@ def reduction_comparison(
     Each strategy keeps its colour in every panel.
     """
     _check_lengths(strategies, params=params, macs=macs, smallest=smallest, **dict(errors))
-    fig, axes = new_figure(10.0, 7.4, ncols=2, nrows=2)
+    fig, axes = new_figure(6.6, 8.0, ncols=2, nrows=2)
     suffix = f"\n({cost_setting})" if cost_setting else ""
     _bars(axes[0, 0], strategies, params, "Parameters" + suffix, "parameters (count)")
-    _bars(axes[0, 1], strategies, macs, "Multiply-accumulates, conv + linear" + suffix, "MACs per example")
+    _bars(axes[0, 1], strategies, macs, "MACs, conv + linear" + suffix, "MACs per example")
     _bars(
         axes[1, 0],
         strategies,
         smallest,
-        "Smallest representation on the way" + suffix,
+        "Smallest tensor on the way" + suffix,
         "numbers per example (C×H×W)",
     )
     ax = axes[1, 1]
@@ -320,16 +328,16 @@ def reduction_comparison(
         bars = ax.bar(
             x + (i - (len(strategies) - 1) / 2) * width, values, width, label=name, color=STRATEGY_COLOURS[i]
         )
-        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=9, padding=2)
+        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=9, padding=2, rotation=90)
     ax.set_xticks(x, [f"{k} inputs" for k in kinds])
     ax.set_xlabel("input kind")
     ax.set_ylabel("relative error (0 = exact, 1 = mean)")
-    title = "Linear reconstruction of the input"
+    title = "Linear reconstruction error"
     ax.set_title(title + (f"\n({error_setting})" if error_setting else ""), fontsize=10)
     top = max(max(v) for v in errors.values()) if errors else 1.0
-    ax.set_ylim(0, max(1.0, top) * 1.35)  # room for the legend above the bars
-    ax.legend(frameon=False, fontsize=9, loc="upper center", ncol=1, bbox_to_anchor=(0.5, 1.0))
-    fig.suptitle("Three ways to halve the grid: cost against what survives")
+    ax.set_ylim(0, max(1.0, top) * 1.15)
+    fig.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=9, loc="outside lower center", ncol=2)
+    fig.suptitle("Three ways to halve the grid:\ncost against what survives")
     return fig
 
 
@@ -353,7 +361,8 @@ def reconstruction_grid(
     if not 0 <= channel < inputs.shape[1]:
         raise ValueError(f"channel must be in [0, {inputs.shape[1]}), got {channel}")
     limit = max(float(t[:, channel].abs().max()) for t in rows.values())
-    fig, axes = new_figure(1.35 * n + 2.6, 1.35 * len(rows) + 0.9, ncols=n, nrows=len(rows))
+    side = min(1.1, 4.2 / n)  # panels in inches: the row labels and the colour bar fit beside them
+    fig, axes = new_figure(side * n + 2.3, side * len(rows) + 1.1, ncols=n, nrows=len(rows))
     axes = np.asarray(axes).reshape(len(rows), n)
     image = None
     for r, (name, t) in enumerate(rows.items()):
@@ -370,7 +379,7 @@ def reconstruction_grid(
             label += f"\nerror {errors[name]:.2f}"
         axes[r, 0].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
     fig.colorbar(image, ax=axes, shrink=0.6, label=f"value of channel {channel} (input units)")
-    fig.suptitle("What a linear decoder can rebuild from each representation (held-out inputs)")
+    fig.suptitle("What a linear decoder rebuilds from each representation\n(held-out inputs)")
     return fig
 
 
@@ -383,7 +392,7 @@ def strategy_cost_view(
     bottleneck), labelled with its count.
     """
     _check_lengths(names, macs=macs, smallest=smallest, output=output)
-    fig, axes = new_figure(9.0, 2.9, ncols=2)
+    fig, axes = new_figure(6.5, 4.6, nrows=2)
     y = np.arange(len(names))
     colours = STRATEGY_COLOURS[: len(names)]
     ax = axes[0, 0]
@@ -392,7 +401,7 @@ def strategy_cost_view(
     ax.set_xlabel("MACs per example (conv + linear)")
     ax.set_title("Cost", fontsize=10)
     ax.xaxis.set_major_formatter(FuncFormatter(_tick))
-    ax = axes[0, 1]
+    ax = axes[1, 0]
     shares = [100 * s / o for s, o in zip(smallest, output, strict=True)]
     bars = ax.barh(y, shares, color=colours)
     ax.bar_label(bars, labels=[f"{s:,} numbers" for s in smallest], fontsize=9, padding=2)
@@ -406,7 +415,5 @@ def strategy_cost_view(
         ax.grid(True, axis="x", alpha=0.3)
         ax.grid(False, axis="y")
         ax.margins(x=0.25)
-    axes[0, 1].set_ylabel("")
-    axes[0, 1].set_yticks(y, [""] * len(names))
     fig.suptitle(setting)
     return fig
