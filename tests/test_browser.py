@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import book_site  # noqa: E402
 import vendor_assets  # noqa: E402
 
+from inception_lib import plots  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -535,3 +537,161 @@ def test_dark_mode(dark_browser: BrowserContext, base_url: str, docname: str) ->
         page.screenshot(path=str(SCREENSHOTS / f"{screenshot_name(docname)}-dark.png"), full_page=True)
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Readable where it is read (issue 17): figure text at least 10 CSS px on the page, nothing scrolls sideways.
+
+WINDOW = {"width": 1280, "height": 900}
+
+# Every figure image shown on the page: its natural CSS width (data-css-width, written by
+# book/_ext/figure_sizes.py from the output's metadata; an explorer view's width attribute), its recorded
+# smallest font, its PNG's pixel width, and the width it is displayed at (content box).
+FIGURES_JS = """async () => {
+    const selector = 'article .cell_output img, article .widget-html-content img';
+    const imgs = Array.from(document.querySelectorAll(selector))
+        .filter(img => img.getClientRects().length > 0);
+    const out = [];
+    for (const img of imgs) {
+        img.loading = 'eager';
+        if (!img.complete) await new Promise(done => { img.onload = done; img.onerror = done; });
+        const cs = getComputedStyle(img);
+        const box = img.getBoundingClientRect().width;
+        const shown = box - ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth']
+            .reduce((sum, k) => sum + (parseFloat(cs[k]) || 0), 0);
+        const css = img.dataset.cssWidth || img.getAttribute('width');
+        const figure = img.closest('figure');
+        const number = figure && figure.querySelector('.caption-number');
+        out.push({
+            src: (img.getAttribute('src') || '').slice(-40),
+            figure: number ? number.textContent.trim() : '',
+            cssWidth: css ? Number(css) : null,
+            minFontPt: img.dataset.minFontPt ? Number(img.dataset.minFontPt) : null,
+            naturalWidth: img.naturalWidth,
+            shown: shown,
+        });
+    }
+    return out;
+}"""
+
+
+def figure_problem(fig: dict) -> str | None:
+    """Why a figure as displayed is not readable (None when it is): its smallest text, scaled from its
+    natural CSS size to the width it is shown at, must be at least MIN_TEXT_CSS_PX; it must be a 2× PNG
+    whose CSS size and smallest font were recorded when it was rendered (inception_lib.plots)."""
+    name = f"{fig.get('figure') or 'image'} ({fig['src']})"
+    if fig["minFontPt"] is None or not fig["cssWidth"]:
+        return (
+            f"{name}: no recorded CSS size and smallest font: the output was not rendered by "
+            "inception_lib.plots (re-execute the notebook)"
+        )
+    if fig["naturalWidth"] < 1.9 * fig["cssWidth"]:
+        return f"{name}: a {fig['naturalWidth']} px PNG shown as {fig['cssWidth']} CSS px is not 2×"
+    px = plots.text_px_on_page(fig["minFontPt"], fig["cssWidth"], fig["shown"])
+    if px < plots.MIN_TEXT_CSS_PX:
+        return (
+            f"{name}: its smallest text ({fig['minFontPt']:g} pt) is {px:.1f} CSS px on the page, under "
+            f"{plots.MIN_TEXT_CSS_PX:g}: {fig['cssWidth']} px wide, shown at {fig['shown']:.0f} px "
+            f"(draw it at most {plots.MAX_FIGURE_WIDTH_IN} in wide, or stack or split its panels)"
+        )
+    return None
+
+
+def test_figure_judgement() -> None:
+    """The judgement itself (no browser): a figure that fits passes; one drawn too wide, with too small a
+    font, at 1×, or without a record fails."""
+    fits = {"src": "a.png", "cssWidth": 690, "minFontPt": 8.0, "naturalWidth": 1380, "shown": 690.0}
+    assert figure_problem(fits) is None
+    too_wide = dict(fits, cssWidth=1675, naturalWidth=3350, minFontPt=9.0)
+    assert "CSS px on the page" in figure_problem(too_wide)
+    assert "CSS px on the page" in figure_problem(dict(fits, minFontPt=7.0))
+    assert "is not 2×" in figure_problem(dict(fits, naturalWidth=690))
+    assert "no recorded" in figure_problem(dict(fits, minFontPt=None))
+
+
+def open_readable(context: BrowserContext, base_url: str, docname: str) -> Page:
+    page = context.new_page()
+    page.set_viewport_size(WINDOW)
+    page.goto(f"{base_url}{docname}.html", wait_until="networkidle")
+    settle(page)
+    return page
+
+
+@pytest.mark.parametrize("docname", NOTEBOOK_DOCS)
+def test_figures_readable_on_the_page(browser: BrowserContext, base_url: str, docname: str) -> None:
+    """In a 1,280 px window, every figure's smallest text is at least 10 CSS px as displayed."""
+    page = open_readable(browser, base_url, docname)
+    try:
+        figures = page.evaluate(FIGURES_JS)
+    finally:
+        page.close()
+    problems = [p for p in map(figure_problem, figures) if p]
+    assert not problems, f"{docname}: figures not readable on the page:\n" + "\n".join(problems)
+
+
+def test_a_too_wide_figure_fails(browser: BrowserContext, base_url: str) -> None:
+    """Plant a figure drawn twice as wide (same fonts) on a built chapter page: the test's measurement
+    reports it, while the page's own figures pass."""
+    docname = "chapters/01_factorizing"
+    page = open_readable(browser, base_url, docname)
+    try:
+        page.evaluate(
+            """() => {
+                const img = document.querySelector('article .cell_output img[data-css-width]')
+                    || document.querySelector('article .cell_output img');
+                const wide = img.cloneNode();
+                const width = 2 * Number(img.dataset.cssWidth || img.naturalWidth);
+                wide.dataset.cssWidth = String(width);
+                wide.dataset.minFontPt = '9';
+                wide.style.width = width + 'px';
+                wide.setAttribute('src', img.getAttribute('src') + '?planted');
+                img.closest('.cell_output').appendChild(wide);
+            }"""
+        )
+        figures = page.evaluate(FIGURES_JS)
+    finally:
+        page.close()
+    planted = [f for f in figures if f["src"].endswith("?planted")]
+    assert len(planted) == 1 and planted[0]["shown"] < planted[0]["cssWidth"]
+    assert "CSS px on the page" in (figure_problem(planted[0]) or ""), planted[0]
+
+
+# Code and output blocks whose content is wider than their box (they scroll sideways, or spill over).
+SCROLLING_JS = """() => {
+    const cells = Array.from(document.querySelectorAll('article div.cell'));
+    const out = [];
+    const seen = new Set();
+    for (const el of document.querySelectorAll(
+            'article pre, article div.highlight, article .cell_output, article div.output')) {
+        if (el.getClientRects().length === 0 || el.scrollWidth <= el.clientWidth + 1) continue;
+        const block = el.closest('div.highlight') || el;
+        if (seen.has(block)) continue;
+        seen.add(block);
+        const cell = el.closest('div.cell');
+        const lines = (el.innerText || '').split('\\n');
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+        out.push({
+            where: cell ? `code cell ${cells.indexOf(cell) + 1} of the page, ` +
+                (el.closest('.cell_input') ? 'its code' : 'its output') : 'a block outside the cells',
+            scrollWidth: el.scrollWidth, clientWidth: el.clientWidth,
+            longest: longest.length + ' characters: ' + longest.slice(0, 90),
+        });
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_no_block_scrolls_sideways(browser: BrowserContext, base_url: str, docname: str) -> None:
+    """In a 1,280 px window no code, output or listing block is wider than the column: code cells are kept
+    at 80 characters, printed output and listings wrap (book/_ext/figure_sizes.py, book.css)."""
+    page = open_readable(browser, base_url, docname)
+    try:
+        wide = page.evaluate(SCROLLING_JS)
+    finally:
+        page.close()
+    assert not wide, f"{docname}: blocks that scroll sideways:\n" + "\n".join(
+        f"{w['where']}: {w['scrollWidth']} px of content in {w['clientWidth']} px; longest line "
+        f"{w['longest']}"
+        for w in wide
+    )

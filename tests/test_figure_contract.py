@@ -10,7 +10,9 @@ a pure function; tests/test_browser.py applies it to every figure of the built b
 from __future__ import annotations
 
 import base64
+import hashlib
 import struct
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -146,3 +148,54 @@ def test_explorer_views_are_2x_with_recorded_font() -> None:
     data = base64.b64decode(tag.split("base64,")[1].split('"')[0])
     assert png_size(data)[0] == pytest.approx(2 * width, abs=1)
     assert 350 <= width <= 410
+
+
+def load_extension():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import figure_sizes
+    finally:
+        sys.path.pop(0)
+    return figure_sizes
+
+
+def test_extension_copies_the_record_onto_the_img(tmp_path: Path) -> None:
+    ext = load_extension()
+    fig, ax = plots.new_figure(3.0, 2.0)
+    ax.set(title="T", xlabel="x", ylabel="y")
+    data, meta = common.figure_png_formatter(fig)
+    plt.close(fig)
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.show()")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": data}, metadata={"image/png": meta})
+    ]
+    nb.cells = [cell]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    records = ext.figure_records(path)
+    digest = hashlib.sha256(base64.b64decode(data)).hexdigest()
+    assert records == {digest: {"css_width": meta["width"], "min_font_pt": 9.0}}
+    body = f'<p>x</p><img alt="A" src="../_images/{digest}.png" style="width: 10px;" />'
+    out = ext.annotate_images(body, records)
+    assert f'style="width: 10px;" data-css-width="{meta["width"]}" data-min-font-pt="9"/>' in out
+    other = f'<img alt="B" src="../_images/{"0" * 64}.png" />'
+    assert ext.annotate_images(other, records) == other  # no record: left alone (the browser test fails it)
+
+
+def test_extension_wraps_output_lines_with_a_hanging_indent() -> None:
+    ext = load_extension()
+    pre = '<span></span><span class="k">def</span> f():\n    <span class="k">return</span> 1\n\nend\n'
+    wrapped = ext.wrap_lines(pre)
+    lines = wrapped.split("\n")
+    assert lines[0] == (
+        '<span class="wl" style="--wl-indent:4"><span></span><span class="k">def</span> f():</span>'
+    )
+    assert lines[1].startswith('<span class="wl" style="--wl-indent:8">    <span class="k">')
+    assert lines[2] == "" and lines[3].endswith(">end</span>") and lines[4] == ""
+    assert ext.wrap_lines('<span class="s">"""open\nclose"""</span>') is None  # a span across lines
+    div = '<div class="output stream wrap-lines highlight-myst-ansi notranslate"><div class="highlight">'
+    body = f"{div}<pre>{pre}</pre>"
+    assert 'class="wl"' in ext.wrap_output_blocks(body)
+    code = body.replace("wrap-lines ", "")
+    assert ext.wrap_output_blocks(code) == code  # code cells are not wrapped
