@@ -30,6 +30,7 @@ __all__ = [
     "PAPER_NUMBERS",
     "TABLE1_RELEASED",
     "TABLE1_NOTES",
+    "number_notes",
     "GOOGLE_2015_NAMES",
     "Table1Comparison",
     "compare_with_table1",
@@ -308,6 +309,25 @@ def compare_with_table1(trace: Sequence[_TraceRowLike]) -> list[Table1Comparison
             Table1Comparison(row, present, released_layer, released_input, same_layer, same_input, note)
         )
     return result
+
+
+def number_notes(comparison: Sequence[Table1Comparison]) -> tuple[list[str], list[str]]:
+    """Footnotes for a Table 1 comparison, so the table itself stays narrow.
+
+    Returns one marker per row (``""`` for a row without a note, otherwise ``"1"``, ``"2"``, ... in the
+    order the notes first appear; rows that share a note share its number) and the notes in that order,
+    each once.
+    """
+    markers: list[str] = []
+    notes: list[str] = []
+    for row in comparison:
+        if not row.note:
+            markers.append("")
+            continue
+        if row.note not in notes:
+            notes.append(row.note)
+        markers.append(str(notes.index(row.note) + 1))
+    return markers, notes
 
 
 # Stages of the network by grid size, in forward order (Table 1 groups its rows the same way).

@@ -140,3 +140,21 @@ def test_google_2015_names_count_five_17x17_blocks_with_the_reduction():
     assert at_17 == ["mixed_6a", "mixed_6b", "mixed_6c", "mixed_6d", "mixed_6e"]
     assert stage_of(at_17[0]) == "reduction 35→17"
     assert "mixed_17x17x768a" in TABLE1_NOTES[8]
+
+
+def test_number_notes_numbers_each_note_once_in_order(trace):
+    from inception_lib.paper import number_notes
+
+    comparison = compare_with_table1(trace)
+    markers, notes = number_notes(comparison)
+    assert len(markers) == len(comparison)
+    assert len(notes) == len(set(notes)) == len({row.note for row in comparison if row.note})
+    for row, marker in zip(comparison, markers, strict=True):
+        assert (marker == "") == (row.note == "")
+        if marker:
+            assert notes[int(marker) - 1] == row.note
+    numbers = [int(m) for m in markers if m]
+    assert numbers[0] == 1 and all(b <= max(numbers[:i + 1]) + 1 for i, b in enumerate(numbers[1:], 1))
+    # a shared note keeps one number
+    shared = SimpleNamespace(note="same")
+    assert number_notes([shared, SimpleNamespace(note=""), shared]) == (["1", "", "1"], ["same"])

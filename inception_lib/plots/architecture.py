@@ -48,7 +48,21 @@ def _hwc(shape: Sequence[int]) -> str:
     if len(shape) == 3:
         c, h, w = shape
         return f"{h}×{w}×{c}"
-    return f"{shape[0]} logits" if len(shape) == 1 else "×".join(map(str, shape))
+    return f"{shape[0]:,} logits" if len(shape) == 1 else "×".join(map(str, shape))
+
+
+def _block_label(block: str, layer: str) -> str:
+    """'mixed_5b: Figure 5 module'; a block whose layer description only repeats its name ('fc', 'dropout')
+    is named once."""
+    return block if layer.strip().lower() in ("", block.lower()) else f"{block}: {layer}"
+
+
+# network_diagram's layout, in inches from the figure's left edge (the figure is DIAGRAM_WIDTH_IN wide).
+DIAGRAM_WIDTH_IN = 6.9
+_ROW_IN = 0.42  # vertical distance between two blocks
+_STAGE_RIGHT, _BRACKET_X = 1.3, 1.35  # stage labels end here; the bracket that groups a stage
+_BOX_X, _BOX_W = 1.46, 2.36  # the block boxes
+_OUT_X, _FIELD_X = 3.92, 5.02  # the output-size and receptive-field columns
 
 
 def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") -> Figure:
@@ -57,25 +71,39 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
     Data flows top to bottom. Beside each block: its output H×W×C and the receptive field of one output
     position on the input (``network.receptive_fields``; "whole image" after global pooling). Brackets
     on the left group the blocks into the stages of Table 1; the auxiliary classifier, if the model has
-    one, branches off the last 17×17 module (training only).
+    one, branches off the last 17×17 module (training only) in a row of its own. The figure is
+    ``DIAGRAM_WIDTH_IN`` inches wide, the book's text column, with 9-point text.
     """
     rows = receptive_fields(model, input_size)
+    has_aux = getattr(model, "aux", None) is not None
+    anchor = next((i for i, row in enumerate(rows) if row.block == "mixed_6e"), None) if has_aux else None
+    aux_rows = 1.6 if anchor is not None else 0.0  # the auxiliary classifier's own row, a little taller
+
+    def y_of(i: int) -> float:
+        return -i - (aux_rows if anchor is not None and i > anchor else 0.0)
+
     n = len(rows)
-    fig, ax = new_figure(10.5, 0.43 * n + 1.6)
+    bottom = y_of(n - 1) - 0.6
+    top = 1.55
+    height_in = (top - bottom) * _ROW_IN + 0.45  # room for the title
+    fig, ax = new_figure(DIAGRAM_WIDTH_IN, height_in)
+    fig.set_layout_engine("none")
+    ax.set_position((0.0, 0.0, 1.0, 1.0 - 0.45 / height_in))
     ax.grid(False)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    box_x, box_w, h = 2.2, 3.4, 0.74
+    h = 0.74
+    centre = _BOX_X + _BOX_W / 2
 
-    def box(x: float, y: float, w: float, text: str, fill: str, dashed: bool = False) -> None:
+    def box(x: float, y: float, w: float, text: str, fill: str, dashed: bool = False, hh: float = h) -> None:
         ax.add_patch(
             FancyBboxPatch(
-                (x, y - h / 2),
+                (x, y - hh / 2),
                 w,
-                h,
-                boxstyle="round,pad=0.02,rounding_size=0.1",
+                hh,
+                boxstyle="round,pad=0.02,rounding_size=0.08",
                 facecolor=fill,
                 edgecolor="#444444",
                 linewidth=0.8,
@@ -84,55 +112,58 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
         )
         ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=9)
 
-    ax.text(box_x + box_w / 2, 1.0, f"input {input_size}×{input_size}×{model.in_channels}", ha="center",
-            va="center", fontsize=9, fontweight="bold")
-    ax.text(6.1, 1.0, "output H×W×C", ha="left", va="center", fontsize=9, fontweight="bold")
-    ax.text(7.9, 1.0, "receptive field", ha="left", va="center", fontsize=9, fontweight="bold")
+    ax.text(centre, 1.0, f"input {input_size}×{input_size}×{model.in_channels}", ha="center",
+            va="center", fontsize=9, fontweight="bold")  # fmt: skip
+    ax.text(_OUT_X, 1.0, "output H×W×C", ha="left", va="center", fontsize=9, fontweight="bold")
+    ax.text(_FIELD_X, 1.0, "receptive field", ha="left", va="center", fontsize=9, fontweight="bold")
     stages: dict[str, list[int]] = {}
+    previous = 1.0
     for i, row in enumerate(rows):
-        y = -i
+        y = y_of(i)
         stage = stage_of(row.block)
         stages.setdefault(stage, []).append(i)
-        box(box_x, y, box_w, f"{row.block}: {row.layer}", STAGE_COLOURS.get(stage, "#ffffff"))
-        ax.annotate("", xy=(box_x + box_w / 2, y + h / 2), xytext=(box_x + box_w / 2, y + 1 - h / 2),
-                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8})
-        ax.text(6.1, y, _hwc(row.output_shape), ha="left", va="center", fontsize=9)
-        field = "whole image" if row.size is None else f"{row.size[0]}×{row.size[1]} px"
-        ax.text(7.9, y, field, ha="left", va="center", fontsize=9)
+        box(_BOX_X, y, _BOX_W, _block_label(row.block, row.layer), STAGE_COLOURS.get(stage, "#ffffff"))
+        ax.annotate("", xy=(centre, y + h / 2), xytext=(centre, previous - (0.25 if i == 0 else h / 2)),
+                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8})  # fmt: skip
+        previous = y
+        ax.text(_OUT_X, y, _hwc(row.output_shape), ha="left", va="center", fontsize=9)
+        field = "whole image" if row.size is None else f"{row.size[0]:,}×{row.size[1]:,} px"
+        ax.text(_FIELD_X, y, field, ha="left", va="center", fontsize=9)
     for stage, indices in stages.items():
-        top, bottom = -indices[0] + 0.4, -indices[-1] - 0.4
-        ax.plot([2.05, 1.95, 1.95, 2.05], [top, top, bottom, bottom], color="#444444", lw=1.0)
+        upper, lower = y_of(indices[0]) + 0.4, y_of(indices[-1]) - 0.4
+        ax.plot([_BRACKET_X + 0.07, _BRACKET_X, _BRACKET_X, _BRACKET_X + 0.07], [upper, upper, lower, lower],
+                color="#444444", lw=1.0)  # fmt: skip
         count = len(indices)
         label = stage if count == 1 or stage in ("stem", "head") else f"{count} × {stage}"
-        ax.text(1.85, (top + bottom) / 2, label, ha="right", va="center", fontsize=9)
-    if getattr(model, "aux", None) is not None:
-        anchor = next(i for i, row in enumerate(rows) if row.block == "mixed_6e")
-        y, gap, centre = -anchor - 1.5, -anchor - 0.5, 10.85
-        box(9.6, y, 2.5, "aux classifier\n(training only)", STAGE_COLOURS["auxiliary head"], dashed=True)
-        # From the main path between mixed_6e and the next block, along the gap between two text rows.
-        ax.plot([box_x + box_w / 2, centre], [gap, gap], color="#555555", lw=0.8, ls="--")
-        ax.annotate("", xy=(centre, y + h / 2), xytext=(centre, gap),
-                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "ls": "--"})
-        ax.text(centre, y - 0.45, f"{model.aux.fc.out_features} logits", ha="center", va="top", fontsize=9)
-    ax.set_xlim(-0.2, 12.3)
-    ax.set_ylim(-n + 0.3, 1.5)
-    fig.suptitle(title or f"Inception-v3, block by block, on a {input_size}×{input_size} image")
+        ax.text(_STAGE_RIGHT, (upper + lower) / 2, label, ha="right", va="center", fontsize=9)
+    if anchor is not None:
+        y = y_of(anchor) - 0.5 - aux_rows / 2
+        logits = f"{model.aux.fc.out_features:,} logits"
+        box(_OUT_X, y, DIAGRAM_WIDTH_IN - 0.2 - _OUT_X, f"aux classifier (training only)\n→ {logits}",
+            STAGE_COLOURS["auxiliary head"], dashed=True, hh=1.25)  # fmt: skip
+        ax.annotate("", xy=(_OUT_X, y), xytext=(centre, y),
+                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "ls": "--"})  # fmt: skip
+    ax.set_xlim(0.0, DIAGRAM_WIDTH_IN)
+    ax.set_ylim(bottom, top)
+    fig.suptitle(title or f"Inception-v3, block by block, on a {input_size}×{input_size} image",
+                 y=1.0 - 0.12 / height_in, va="top")  # fmt: skip
     return fig
 
 
 def stage_breakdown(
     stages: Sequence[str], params: Sequence[int], macs: Sequence[int], title: str = ""
 ) -> Figure:
-    """Where a network's parameters and MACs go, stage by stage (two horizontal bar panels).
+    """Where a network's parameters and MACs go, stage by stage: two horizontal bar panels, parameters
+    above and MACs below (stacked, so the figure fits the text column with its stage names readable).
 
     Each bar is labelled with its count and its share of the column's total.
     """
     _check_lengths(stages, params=params, macs=macs)
-    fig, axes = new_figure(11.0, 0.45 * len(stages) + 1.8, ncols=2)
+    fig, axes = new_figure(DIAGRAM_WIDTH_IN, 2 * (0.3 * len(stages) + 1.0) + 0.5, nrows=2)
     y = np.arange(len(stages))
     for ax, values, name, unit in (
         (axes[0, 0], params, "Parameters", "parameters (count)"),
-        (axes[0, 1], macs, "Multiply-accumulates (conv + linear)", "MACs per 299×299 image (count)"),
+        (axes[1, 0], macs, "Multiply-accumulates (conv + linear)", "MACs per 299×299 image (count)"),
     ):
         total = float(sum(values)) or 1.0
         bars = ax.barh(y, values, color=[_BAR_COLOURS[i % len(_BAR_COLOURS)] for i in range(len(stages))])
@@ -164,11 +195,12 @@ def cost_comparison(
     """The paper's Table 3 "Cost Bn Ops" beside a measured count (billions of multiply-accumulates).
 
     ``reconstructed`` marks networks whose measured bar comes from a reconstruction (the paper does not
-    specify them fully): those bars are hatched and their label says "(reconstructed)".
+    specify them fully): those bars are hatched and their label says "(reconstructed)". The figure is as
+    wide as the text column; it is meant for a handful of networks.
     """
     flags = [False] * len(networks) if reconstructed is None else list(reconstructed)
     _check_lengths(networks, paper=paper, measured=measured, reconstructed=flags)
-    fig, ax = new_figure(max(6.5, 2.4 * len(networks)), 4.2)
+    fig, ax = new_figure(DIAGRAM_WIDTH_IN, 4.2)
     x = np.arange(len(networks))
     width = 0.38
     bars = ax.bar(x - width / 2, paper, width, label="paper (Table 3)", color=OKABE_ITO[0])
