@@ -172,6 +172,7 @@ def paper_values() -> dict[str, str]:
         "p_smoothing": _g(PAPER_RECIPE["label_smoothing"]),
         "p_batch": _g(PAPER_RECIPE["batch_size_per_replica"]),
         "p_epochs": _g(PAPER_RECIPE["epochs"]),
+        "p_replicas": "50",  # sec. 8: "50 replicas", not kept in PAPER_RECIPE
         "p_table1_rows": str(len(TABLE1)),
     }
     previous = v2
@@ -852,7 +853,8 @@ CLAIMS: tuple[Claim, ...] = (
         paper="",
         verdict="untestable",
         target=CH6,
-        book="Trains the network with its auxiliary head and logs both heads' losses.",
+        book="The training engine (chapter 6) trains the network with its auxiliary head and logs the main "
+        "head's loss beside the total.",
         note=IMAGENET + " Small runs on small data cannot show an effect that appears late in a long run.",
     ),
     Claim(
@@ -1167,14 +1169,13 @@ CLAIMS: tuple[Claim, ...] = (
         key="training-scale",
         section="8",
         where="sec. 8",
-        claim="Training used batch {p_batch} on each of 50 replicas for {p_epochs} epochs.",
-        paper="{p_batch} × 50 replicas, {p_epochs} epochs",
+        claim="Training used batch {p_batch} on each of {p_replicas} replicas for {p_epochs} epochs.",
+        paper="{p_batch} × {p_replicas} replicas, {p_epochs} epochs",
         verdict="untestable",
         target=CH6,
-        book="Estimates what the paper's run costs in floating-point operations and GPU hours, and runs "
-        "the same engine at small scale.",
-        note="Compute: by the chapter's estimate, hours of arithmetic on the fastest GPUs and days on a "
-        "Colab T4, before decoding and augmenting every ImageNet image once per epoch.",
+        book="Runs the same training engine, on one CPU or GPU, at a small scale.",
+        note="Compute: the paper's run passes every ImageNet training image through the network "
+        "{p_epochs} times, on {p_replicas} GPUs.",
     ),
     # Section 9: lower-resolution input (Table 2)
     Claim(
@@ -1187,8 +1188,8 @@ CLAIMS: tuple[Claim, ...] = (
         verdict="untestable",
         target=CH4,
         heading="Assembling the network",
-        book="Builds the network, which accepts inputs down to 75×75 pixels, and trains it at 75×75 on "
-        "generated images in chapter 6.",
+        book="Builds the network, which accepts inputs far smaller than 299×299; chapter 4's exercises "
+        "count its cost at the smallest.",
         note=IMAGENET + " The experiment needs three ImageNet-trained networks, one per resolution.",
     ),
     # Section 10: Table 3, the ladder to Inception-v3
