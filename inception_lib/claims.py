@@ -827,7 +827,7 @@ CLAIMS: tuple[Claim, ...] = (
         target=CH1,
         heading="Costs over the window size n",
         book="Counts the three ways to see an n×n window for n from 3 to 15 and plots them.",
-        note="2n weights against n², so for n = 7 {w17} against {w77} ({s17} fewer), and more as n grows.",
+        note="2n weights against n²: for n = 7, {w17} against {w77} ({s17} fewer), and more as n grows.",
         check="check_asymmetric_grows_with_n",
     ),
     Claim(
@@ -1184,7 +1184,7 @@ CLAIMS: tuple[Claim, ...] = (
         where="sec. 9, Table 2",
         claim="At equal computational cost, networks with receptive fields of 79×79, 151×151 and 299×299 "
         "reach similar accuracy, though lower resolution trains longer.",
-        paper="Table 2",
+        paper="",
         verdict="untestable",
         target=CH4,
         heading="Assembling the network",
@@ -1203,7 +1203,7 @@ CLAIMS: tuple[Claim, ...] = (
         target=CH4,
         heading="Table 3's cost column, measured",
         book="Counts torchvision's GoogLeNet at 224×224.",
-        note="It matches: {googlenet_g} G multiply-accumulates, so the column counts MACs for GoogLeNet.",
+        note="It matches: {googlenet_g} G multiply-accumulates of convolutions and linear layers at 224×224.",
         check="check_googlenet_cost",
     ),
     Claim(
