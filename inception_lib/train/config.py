@@ -27,12 +27,13 @@ from ..recipe import BOOK_RECIPE, CLIP_SCOPES, PAPER_RECIPE
 
 __all__ = ["MODELS", "OPTIMIZERS", "TrainConfig", "ConfigError", "build_parser", "config_from_args"]
 
-MODELS = ("inception_v3", "tiny", "tiny_bn")
+MODELS = ("inception_v3", "tiny", "tiny_bn", "googlenet")
 OPTIMIZERS = ("adam", "rmsprop-tf", "rmsprop-torch", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
 AMP_MODES = ("auto", "off", "bf16", "fp16")
 SWITCHES = ("auto", "on", "off")
-MIN_IMAGE_SIZE = {"inception_v3": MIN_INPUT_SIZE, "tiny": 16, "tiny_bn": 16}
+MIN_IMAGE_SIZE = {"inception_v3": MIN_INPUT_SIZE, "tiny": 16, "tiny_bn": 16, "googlenet": 32}
+LOG_EVERY_AUTO = {"cpu": 1, "cuda": 50}  # the CPU reads every step anyway; a GPU should not wait for it
 
 
 class ConfigError(ValueError):
@@ -62,20 +63,30 @@ class TrainConfig:
     """
 
     # data
-    dataset: str = _opt("synthetic", "synthetic: generated offline; imagenette, cifar10: torchvision", "data",
-                        choices=DATASETS)  # fmt: skip
+    dataset: str = _opt("synthetic", "synthetic: generated offline; fashion-mnist: Zalando's photographs "
+                        "(Debian's dataset-fashion-mnist, --data-dir or --download); imagenette, cifar10: "
+                        "torchvision", "data", choices=DATASETS)  # fmt: skip
     data_dir: str = _opt("data", "where real datasets live", "data")
     download: bool = _opt(False, "download the dataset if it is missing", "data")
     image_size: int = _opt(299, f"square input size; >= {MIN_INPUT_SIZE} for inception_v3", "data")
     synthetic_train_size: int = _opt(2000, "training images of the generated dataset", "data")
     synthetic_val_size: int = _opt(500, "validation images of the generated dataset", "data")
+    holdout: int = _opt(5000, "fashion-mnist: training images held out (always the same) for validation",
+                        "data")  # fmt: skip
+    train_limit: int | None = _opt(None, "fashion-mnist: train on the first N remaining training images only",
+                                   "data", kind="optional_int")  # fmt: skip
+    val_limit: int | None = _opt(None, "fashion-mnist: validate on the first N held-out images only", "data",
+                                 kind="optional_int")  # fmt: skip
+    test_eval: bool = _opt(True, "evaluate the official test set once, at the end (fashion-mnist)", "data",
+                           flag="boolean")  # fmt: skip
     cache_images: str = _opt("auto", "keep rendered generated images in memory (auto: on CUDA)", "data",
                              choices=SWITCHES)  # fmt: skip
     workers: int | str = _opt("auto", "DataLoader worker processes (auto: up to 8 on CUDA, 0 on CPU)", "data",
                               kind="workers")  # fmt: skip
     threads: int = _opt(0, "CPU threads for torch (0: torch's default)", "data")
     # model
-    model: str = _opt("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm (tests)", "model",
+    model: str = _opt("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm; googlenet: "
+                      "torchvision's GoogLeNet (Inception-v1, no auxiliary heads), a baseline", "model",
                       choices=MODELS)  # fmt: skip
     no_aux: bool = _opt(False, "build no auxiliary classifier", "model")
     bn_aux: bool = _opt(False, "batch-normalise the aux FC (Table 3, last row)", "model")
@@ -87,6 +98,9 @@ class TrainConfig:
     max_steps: int | None = _opt(None, "stop after this many steps in total", "recipe", kind="optional_int")
     max_minutes: float | None = _opt(None, "stop (evaluate, checkpoint) after this much training time",
                                      "run", kind="optional_float")  # fmt: skip
+    max_cpu_minutes: float | None = _opt(None, "stop after this much CPU time of this process (fair "
+                                         "comparisons on a shared machine)", "run",
+                                         kind="optional_float")  # fmt: skip
     lr: float = _opt(BOOK_RECIPE["lr"], "initial learning rate (the paper's, with rmsprop-tf: 0.045)",
                      "recipe")  # fmt: skip
     lr_decay: float = _opt(PAPER_RECIPE["lr_decay"], "learning-rate factor per decay period", "recipe")
@@ -119,7 +133,9 @@ class TrainConfig:
     checkpoint_every: int = _opt(
         0, "also checkpoint every N steps (0: at epoch ends and the end only)", "run"
     )
-    log_every: int = _opt(1, "write a training record every N steps", "run")
+    log_every: int | str = _opt("auto", "write a training record every N steps (auto: every step on the "
+                                f"CPU, every {LOG_EVERY_AUTO['cuda']} on CUDA)", "run",
+                                kind="auto_int")  # fmt: skip
     eval_every_epoch: bool = _opt(True, "evaluate at the end of every epoch", "run", flag="boolean")
     verbose: bool = _opt(True, "console lines (metrics.jsonl is written either way)", "run", flag="quiet")
     debug_nan_step: int | None = _opt(None, argparse.SUPPRESS, "run", kind="optional_int")
@@ -131,8 +147,8 @@ class TrainConfig:
                 raise ConfigError(
                     f.name, getattr(self, f.name), f"choose one of {', '.join(f.metadata['choices'])}"
                 )
-        positive = ("image_size", "epochs", "batch_size", "log_every", "synthetic_train_size",
-                    "synthetic_val_size")  # fmt: skip
+        positive = ("image_size", "epochs", "batch_size", "synthetic_train_size", "synthetic_val_size",
+                    "holdout")  # fmt: skip
         for name in positive:
             if not _is_int(getattr(self, name), 1):
                 raise ConfigError(name, getattr(self, name), "must be an integer >= 1")
@@ -141,15 +157,20 @@ class TrainConfig:
                 raise ConfigError(name, getattr(self, name), "must be an integer >= 0")
         if self.workers != "auto" and not _is_int(self.workers, 0):
             raise ConfigError("workers", self.workers, "must be 'auto' or an integer >= 0")
-        for name in ("max_steps", "debug_nan_step"):
+        if self.log_every != "auto" and not _is_int(self.log_every, 1):
+            raise ConfigError("log_every", self.log_every, "must be 'auto' or an integer >= 1")
+        for name in ("max_steps", "debug_nan_step", "train_limit", "val_limit"):
             if getattr(self, name) is not None and not _is_int(getattr(self, name), 1):
                 raise ConfigError(name, getattr(self, name), "must be an integer >= 1, or None for no limit")
-        if self.max_minutes is not None and not (
-            isinstance(self.max_minutes, int | float) and self.max_minutes > 0
-        ):
-            raise ConfigError(
-                "max_minutes", self.max_minutes, "must be a positive number, or None for no limit"
-            )
+        for name in ("max_minutes", "max_cpu_minutes"):
+            value = getattr(self, name)
+            number = not isinstance(value, bool) and isinstance(value, int | float)
+            if value is not None and not (number and value > 0):
+                raise ConfigError(name, value, "must be a positive number, or None for no limit")
+        if self.dataset != "fashion-mnist":
+            for name in ("train_limit", "val_limit"):
+                if getattr(self, name) is not None:
+                    raise ConfigError(name, getattr(self, name), "only dataset='fashion-mnist' takes it")
         minimum = MIN_IMAGE_SIZE[self.model]
         if self.image_size < minimum:
             allowed = f"{self.model} needs at least {minimum}×{minimum} pixels (the paper trains at 299)"
@@ -223,7 +244,7 @@ def _add_option(group: argparse._ArgumentGroup, f: Any) -> None:
         group.add_argument(_flag(f.name), action="store_true", help=help_text)
     else:
         kind = meta.get("kind")
-        if kind == "workers":
+        if kind in ("workers", "auto_int"):
             convert: Any = _workers
         elif kind == "optional_int":
             convert = int

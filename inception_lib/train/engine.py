@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..data import DataBundle, EpochBatchSampler, build_datasets
+from ..data import DataBundle, EpochBatchSampler, TensorImages, build_datasets
 from ..network import InceptionOutputs, TinyNet, inception_v3
 from ..recipe import (
     PAPER_RECIPE,
@@ -43,7 +43,7 @@ from ..recipe import (
 )
 from .checkpoint import MetricsLog, RunFiles, atomic_write_text, check_resume, git_commit, load_checkpoint
 from .checkpoint import save_checkpoint as write_checkpoint
-from .config import TrainConfig
+from .config import LOG_EVERY_AUTO, TrainConfig
 from .runtime import Runtime, resolve_workers
 
 __all__ = [
@@ -69,8 +69,17 @@ class NonFiniteLossError(RuntimeError):
 
 
 def build_model(config: TrainConfig, num_classes: int) -> nn.Module:
-    """The network ``config.model`` describes (seeded by the caller); no auxiliary head if its weight is 0."""
+    """The network ``config.model`` describes (seeded by the caller); no auxiliary head if its weight is 0.
+
+    ``googlenet`` is torchvision's GoogLeNet (Inception-v1, Szegedy et al., 2015), the network this book
+    starts from, as a baseline: built without its two auxiliary heads (their losses would not be the
+    recipe's single weighted auxiliary loss) and with torchvision's own truncated-normal initialisation.
+    """
     aux = not config.no_aux and config.aux_weight > 0
+    if config.model == "googlenet":
+        from torchvision.models import GoogLeNet
+
+        return GoogLeNet(num_classes, aux_logits=False, init_weights=True, dropout=config.dropout)
     if config.model in ("tiny", "tiny_bn"):
         return TinyNet(
             num_classes, aux_logits=aux, dropout=config.dropout, batch_norm=config.model == "tiny_bn"
@@ -203,11 +212,8 @@ def evaluate(
     rt = Runtime(device, autocast_dtype, channels_last, rank, world_size, distributed=world_size > 1)
     was_training = model.training
     model.eval()
-    indices = list(range(rank, len(dataset), world_size))  # type: ignore[arg-type]
-    loader = DataLoader(torch.utils.data.Subset(dataset, indices), batch_size=batch_size, shuffle=False,
-                        num_workers=workers, pin_memory=device.type == "cuda")  # fmt: skip
     totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss sum, top-1, top-5, count
-    for images, labels in loader:
+    for images, labels in _eval_batches(dataset, batch_size, rank, world_size, workers, device):
         images, labels = rt.to_device(images, labels)
         with rt.autocast():
             logits, _ = split_outputs(model(images))
@@ -224,6 +230,17 @@ def evaluate(
     return {"loss": loss / n, "top1": top1 / n, "top5": top5 / n}
 
 
+def _eval_batches(dataset, batch_size: int, rank: int, world_size: int, workers: int, device: torch.device):
+    """Samples rank, rank + world_size, ... of ``dataset`` in order, in batches: made on the device for
+    :class:`~inception_lib.data.TensorImages`, else through a DataLoader."""
+    if isinstance(dataset, TensorImages):
+        yield from dataset.batches(batch_size, rank, world_size)
+        return
+    indices = list(range(rank, len(dataset), world_size))
+    yield from DataLoader(torch.utils.data.Subset(dataset, indices), batch_size=batch_size, shuffle=False,
+                          num_workers=workers, pin_memory=device.type == "cuda")  # fmt: skip
+
+
 @torch.no_grad()
 def predict(
     model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int = 128
@@ -232,10 +249,10 @@ def predict(
     was_training = model.training
     model.eval()
     logits, labels = [], []
-    for images, targets in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        out, _ = split_outputs(model(images))
+    for images, targets in _eval_batches(dataset, batch_size, 0, 1, 0, torch.device("cpu")):
+        out, _ = split_outputs(model(images.cpu()))
         logits.append(out.float())
-        labels.append(torch.as_tensor(targets))
+        labels.append(torch.as_tensor(targets).cpu())
     model.train(was_training)
     return torch.cat(logits), torch.cat(labels)
 
@@ -294,7 +311,8 @@ def _load_data(config: TrainConfig, rt: Runtime) -> DataBundle:
     def load(download: bool) -> DataBundle:
         sizes = (config.synthetic_train_size, config.synthetic_val_size)
         return build_datasets(config.dataset, config.image_size, config.data_dir, download, config.seed,
-                              *sizes, cache, workers)  # fmt: skip
+                              *sizes, cache, workers, config.holdout, config.train_limit, config.val_limit,
+                              rt.device)  # fmt: skip
 
     if not (rt.distributed and config.download):
         return load(config.download)
@@ -309,6 +327,8 @@ class _Run:
     def __init__(self, config: TrainConfig, rt: Runtime, files: RunFiles, data: DataBundle) -> None:
         self.config, self.rt, self.files, self.data = config, rt, files, data
         self.workers = resolve_workers(config.workers, rt.device, rt.world_size)
+        auto = LOG_EVERY_AUTO["cuda" if rt.device.type == "cuda" else "cpu"]
+        self.log_every = auto if config.log_every == "auto" else int(config.log_every)
         self.sampler = EpochBatchSampler(
             len(data.train), config.batch_size, config.seed, rt.rank, rt.world_size
         )
@@ -326,6 +346,7 @@ class _Run:
         self.last_eval: dict[str, Any] | None = None
         self.rates: list[float] = []
         self.commit = git_commit()  # the code that starts the run
+        self.test: dict[str, Any] | None = None
 
     def _build_state(self, steps_per_epoch: int) -> TrainState:
         cfg, rt = self.config, self.rt
@@ -378,31 +399,64 @@ class _Run:
             generator=torch.Generator().manual_seed(cfg.seed),  # keeps the global RNG untouched
         )  # fmt: skip
         progress = _progress(self.total_steps, self.start_step, self.rt.is_main)
-        step, started = self.start_step, time.perf_counter()
+        step, started, cpu_started = self.start_step, time.perf_counter(), time.process_time()
         window = _Window(step)
         st.net.train()
         try:
             while step < self.total_steps:
                 epoch, spe = step // st.steps_per_epoch, st.steps_per_epoch
                 self.sampler.set_epoch(epoch, start_batch=step % spe)
-                for images, labels in loader:
+                for images, labels in self._epoch_batches(loader, epoch):
                     images, labels = self.rt.to_device(images, labels)
                     if cfg.debug_nan_step is not None and step + 1 == cfg.debug_nan_step:
                         images = images * float("nan")  # the failure path, on demand (tests)
                     window.add(self._step(images, labels, step), images.shape[0] * self.rt.world_size)
                     step += 1
                     progress.update(1)
-                    if cfg.max_minutes is not None and time.perf_counter() - started > 60 * cfg.max_minutes:
+                    if self._out_of_time(started, cpu_started):
                         self.total_steps = step  # out of time: this step is the last (evaluate, checkpoint)
                     window = self._boundaries(step, window, progress)
                     if step >= self.total_steps:
                         break
             if self.last_eval is None or self.last_eval["step"] != step:
                 self.last_eval = self._evaluate(step)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            self.test = self._test(step)
         finally:
             progress.close()
             self.log.close()
-        return self._summary(step, time.perf_counter() - started)
+        return self._summary(step, wall, cpu)
+
+    def _out_of_time(self, started: float, cpu_started: float) -> bool:
+        cfg = self.config
+        if cfg.max_minutes is not None and time.perf_counter() - started > 60 * cfg.max_minutes:
+            return True
+        cpu_limit = cfg.max_cpu_minutes
+        return cpu_limit is not None and time.process_time() - cpu_started > 60 * cpu_limit
+
+    def _epoch_batches(self, loader: DataLoader, epoch: int):
+        """The batches of ``epoch`` from the sampler's position on: made on the device for
+        :class:`~inception_lib.data.TensorImages` (the epoch's order crosses to the device once), else
+        loaded by the DataLoader."""
+        train = self.data.train
+        if not isinstance(train, TensorImages):
+            yield from loader
+            return
+        s = self.sampler
+        order = torch.tensor(s.global_order(epoch), device=train.device)
+        g = s.global_batch_size
+        for b in range(s.start_batch, s.steps_per_epoch):
+            yield train.batch(order[b * g : (b + 1) * g][s.rank :: s.world_size], epoch)
+
+    def _test(self, step: int) -> dict[str, Any] | None:
+        """The official test set, evaluated once at the end of the run (raw and averaged weights)."""
+        if self.data.test is None or not self.config.test_eval:
+            return None
+        record = self._evaluate(step, self.data.test, kind="test")
+        ev = record
+        self.log.say(f"test (evaluated once, at the end): loss {ev['loss']:.3f}  top-1 {ev['top1']:.3f}  "
+                     f"top-5 {ev['top5']:.3f}")  # fmt: skip
+        return record
 
     def _step(self, images: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
         try:
@@ -432,7 +486,7 @@ class _Run:
             or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0)
         )
         evaluate = epoch_done and cfg.eval_every_epoch
-        if step % cfg.log_every == 0 or step == self.total_steps or checkpoint or evaluate:
+        if step % self.log_every == 0 or step == self.total_steps or checkpoint or evaluate:
             self._flush(window, step, progress)
             window = _Window(step)
         if evaluate:
@@ -467,11 +521,12 @@ class _Run:
         self.log.write(self.last_train)
         progress.set_postfix(loss=f"{self.last_train['loss']:.3f}", top1=f"{self.last_train['top1']:.3f}")
 
-    def _evaluate(self, step: int) -> dict[str, Any]:
+    def _evaluate(self, step: int, dataset: Any = None, kind: str = "eval") -> dict[str, Any]:
         rt, st = self.rt, self.state
-        record: dict[str, Any] = {"kind": "eval", "step": step, "epoch": step / st.steps_per_epoch}
+        record: dict[str, Any] = {"kind": kind, "step": step, "epoch": step / st.steps_per_epoch}
         batch = max(1, 2 * self.sampler.local_batch_size)
-        args = (self.data.val, batch, rt.device, rt.amp_dtype, rt.channels_last, rt.rank, rt.world_size,
+        dataset = self.data.val if dataset is None else dataset
+        args = (dataset, batch, rt.device, rt.amp_dtype, rt.channels_last, rt.rank, rt.world_size,
                 self.workers)  # fmt: skip
         record.update(evaluate(st.model, *args))
         if st.ema is not None:
@@ -493,17 +548,19 @@ class _Run:
         }, self.files.checkpoint)  # fmt: skip
         self.saved_step = step
 
-    def _summary(self, step: int, wall_time: float) -> dict[str, Any]:
+    def _summary(self, step: int, wall_time: float, cpu_time: float) -> dict[str, Any]:
         rt, st = self.rt, self.state
         device = rt.device
         summary = {
             "config": asdict(self.config), "steps": step, "steps_per_epoch": st.steps_per_epoch,
             "epochs_completed": step / st.steps_per_epoch, "num_classes": self.data.num_classes,
             "classes": list(self.data.classes), "final_train": self.last_train, "final_eval": self.last_eval,
-            "images_per_s_median": _median(self.rates[1:] or self.rates), "wall_time_s": wall_time,
+            "test": self.test, "images_per_s_median": _median(self.rates[1:] or self.rates),
+            "wall_time_s": wall_time, "cpu_time_s": cpu_time, "data_on_device": isinstance(self.data.train,
+                                                                                          TensorImages),
             "world_size": rt.world_size, "distributed": rt.distributed, "device": device.type,
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
-            else platform.processor() or platform.machine() or "cpu",
+            else _cpu_name(),
             "amp_dtype": str(rt.amp_dtype).replace("torch.", "") if rt.amp_dtype else None,
             "channels_last": rt.channels_last, "workers": self.workers, "threads": torch.get_num_threads(),
             "torch_version": torch.__version__, "python_version": platform.python_version(),
@@ -544,6 +601,17 @@ def _set_rng_state(state: dict[str, torch.Tensor], device: torch.device) -> None
     torch.set_rng_state(state["torch"].cpu())
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"].cpu(), device)
+
+
+def _cpu_name() -> str:
+    """The processor's model name (Linux: /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "cpu"
 
 
 def _median(values: list[float]) -> float | None:
