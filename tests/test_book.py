@@ -40,7 +40,30 @@ REQUIRED_BIB_KEYS = {
     "muller2019label": ("When Does Label Smoothing Help", "2019"),
     "tieleman2012rmsprop": ("RMSProp", "2012"),
     "he2016deep": ("Deep Residual Learning", "2016"),
+    "luo2016erf": ("Understanding the Effective Receptive Field", "2016"),
+    # The released code the book treats as ground truth.
+    "torchvision_inception": ("torchvision.models.inception", "2016"),
+    "tfslim_inception_v3": ("nets/inception\\_v3.py", "2016"),
+    "tf_inception_2016": ("Inception in TensorFlow", "2016"),
 }
+# The glossary (book/glossary.md) defines at least these terms.
+GLOSSARY_TERMS = [
+    "MAC",
+    "FLOP",
+    "Receptive field",
+    "Effective receptive field",
+    "Bottleneck",
+    "Rank",
+    "Factorization",
+    "Grid reduction",
+    "Auxiliary classifier",
+    "Label smoothing",
+    "ECE",
+    "BatchNorm",
+    "EMA of weights",
+    "Top-1 and top-5 accuracy",
+    "MFU",
+]
 DOCNAMES = book_site.toc_docnames()
 NOTEBOOKS = book_site.chapter_notebooks()
 FIGURE_MIME = ("image/png", "image/svg+xml", "image/jpeg", "image/gif")
@@ -101,8 +124,11 @@ def test_toc() -> None:
     assert [c["file"] for c in parts[0]["chapters"]] == CHAPTERS == book_site.chapter_docnames()
     assert DOCNAMES[0] == "book/intro" and DOCNAMES[-1] == "book/references"
     assert DOCNAMES[1 : 1 + len(CHAPTERS)] == CHAPTERS
+    back = [entry["file"] for entry in parts[-1]["chapters"]]
+    assert parts[-1]["caption"] == "Back matter" and back[-1] == "book/references", back
+    assert "book/glossary" in back and all(name.startswith("book/") for name in back), back
     # Between the chapters and the back matter only the workbooks (notebooks in chapters/ subfolders).
-    others = DOCNAMES[1 + len(CHAPTERS) : -1]
+    others = DOCNAMES[1 + len(CHAPTERS) : -len(back)]
     assert all(re.match(r"^chapters/[^/]+/[^/]+$", name) for name in others), others
     for name in DOCNAMES:
         book_site.source_of(name)  # raises when the page's source is missing
@@ -123,6 +149,29 @@ def test_bibliography_has_the_cited_works() -> None:
         assert fields["year"] == year, key
     assert "1512.00567" in entries["szegedy2016rethinking"].fields["eprint"]
     assert ":all:" in (ROOT / "book" / "references.md").read_text()
+
+
+def test_glossary_defines_the_terms() -> None:
+    """book/glossary.md is one {glossary} block whose terms include the ones the chapters lean on, each
+    with a definition that points to a chapter."""
+    text = (ROOT / "book" / "glossary.md").read_text()
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.DOTALL)
+    assert block, "book/glossary.md has no {glossary} block"
+    entries: dict[str, str] = {}
+    terms: list[str] = []
+    in_definition = False
+    for line in block.group(1).splitlines():
+        if line and not line.startswith(" "):  # a term line; several in a row name one entry
+            terms = [line.strip()] if in_definition else [*terms, line.strip()]
+            in_definition = False
+        elif line.strip():
+            in_definition = True
+            for term in terms:
+                entries[term] = entries.get(term, "") + " " + line.strip()
+    missing = [term for term in GLOSSARY_TERMS if term not in entries]
+    assert not missing, f"terms the glossary does not define: {missing}"
+    unlinked = [term for term, body in entries.items() if "{doc}`/chapters/" not in body]
+    assert not unlinked, f"glossary entries that point to no chapter: {unlinked}"
 
 
 def cited_keys(text: str) -> set[str]:
