@@ -2,11 +2,15 @@
 the schedule.
 
 Every function returns a matplotlib Figure (never calls ``plt.show()``), with a title and labelled axes.
-Colours come from the book's Okabe-Ito palette (``common.OKABE_ITO``); text is at least 9 pt.
+Colours come from the book's Okabe-Ito palette (``common.OKABE_ITO``); text is at least 9 pt, and every
+figure is at most ``WIDTH_IN`` (6.9) inches wide, the book's text column: panels that would not fit side by
+side are stacked.
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,9 +18,13 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ..calibration import SmoothingRun, reliability_bins
+from ..calibration import SmoothingRun, expected_calibration_error, reliability_bins
 from ..recipe import inception_lr, optimal_logit_gap, rmsprop_step_multiplier, smooth_targets
 from .common import OKABE_ITO, new_figure
+
+# Every figure here is at most this wide (inches): the book's text column (plots.common.MAX_FIGURE_WIDTH_IN).
+WIDTH_IN = 6.9
+SAMPLES_PER_ROW = 5  # classes side by side in plot_dataset_samples
 
 __all__ = [
     "plot_dataset_samples",
@@ -32,7 +40,9 @@ __all__ = [
 
 
 def plot_dataset_samples(dataset: Any, classes: Sequence[str], per_class: int = 3, title: str = "") -> Figure:
-    """A grid of images, one column per class, from a dataset of (image in [-1, 1], label) pairs."""
+    """A grid of images from a dataset of (image in [-1, 1], label) pairs: ``per_class`` images of each
+    class in a column under its name, at most ``SAMPLES_PER_ROW`` classes side by side (more classes start a
+    new band of rows), so the figure fits the book's text column."""
     k = len(classes)
     picks: dict[int, list[torch.Tensor]] = {c: [] for c in range(k)}
     i = 0
@@ -41,50 +51,71 @@ def plot_dataset_samples(dataset: Any, classes: Sequence[str], per_class: int = 
         if len(picks[int(label)]) < per_class:
             picks[int(label)].append(image)
         i += 1
-    fig, axes = new_figure(1.3 * k, 1.4 * per_class + 0.6, ncols=k, nrows=per_class)
-    axes = np.asarray(axes).reshape(per_class, k)
+    ncols = min(k, SAMPLES_PER_ROW)
+    bands = math.ceil(k / ncols)
+    fig, axes = new_figure(1.25 * ncols + 0.2, (1.25 * per_class + 0.45) * bands + 0.5, ncols=ncols,
+                           nrows=bands * per_class)  # fmt: skip
+    axes = np.asarray(axes).reshape(bands * per_class, ncols)
+    for ax in axes.flat:
+        ax.axis("off")
     for c in range(k):
+        band, col = divmod(c, ncols)
         for r in range(per_class):
-            ax = axes[r, c]
-            ax.axis("off")
+            ax = axes[band * per_class + r, col]
             if r < len(picks[c]):
                 ax.imshow(((picks[c][r].permute(1, 2, 0) + 1) / 2).clamp(0, 1).numpy())
             if r == 0:
-                ax.set_title(classes[c], fontsize=9)
+                ax.set_title("\n".join(textwrap.wrap(classes[c], 12)), fontsize=9)
     fig.suptitle(title or f"{per_class} samples of each of the {k} classes")
     return fig
 
 
 def plot_smoothed_targets(num_classes: int = 10, eps: float = 0.1, label: int = 3) -> Figure:
-    """One-hot target vs the smoothed target q'(k) = (1 − ε)δ + ε/K of one example (paper sec. 7)."""
-    fig, ax = new_figure(7.0, 3.6)
+    """One-hot target vs the smoothed target q'(k) = (1 − ε)δ + ε/K of one example (paper sec. 7).
+
+    Two panels: the whole target on a 0-1 scale (top), and the same bars magnified to a few ε/K (bottom),
+    where the ε/K that every wrong class receives is readable; the true class runs off that scale."""
+    fig, axes = new_figure(WIDTH_IN, 5.6, nrows=2)
+    ax, zoom = axes.flat
     one_hot = smooth_targets(torch.tensor([label]), num_classes, 0.0)[0].numpy()
     smooth = smooth_targets(torch.tensor([label]), num_classes, eps)[0].numpy()
     x = np.arange(num_classes)
-    ax.bar(x - 0.2, one_hot, 0.4, label="one-hot (ε = 0)", color=OKABE_ITO[5])
-    ax.bar(x + 0.2, smooth, 0.4, label=f"smoothed (ε = {eps:g})", color=OKABE_ITO[0])
+    small = eps / num_classes
+    for panel in (ax, zoom):
+        panel.bar(x - 0.2, one_hot, 0.4, label="one-hot (ε = 0)", color=OKABE_ITO[5])
+        panel.bar(x + 0.2, smooth, 0.4, label=f"smoothed (ε = {eps:g})", color=OKABE_ITO[0])
+        panel.set_xticks(x)
+        panel.set_xlabel(f"class k (true class y = {label}, K = {num_classes})")
+        panel.set_ylabel("target probability q(k)")
     ax.annotate(
         f"{smooth[label]:.4f}", (label + 0.2, smooth[label]), ha="center", va="bottom", fontsize=9,
         xytext=(0, 2), textcoords="offset points",
     )  # fmt: skip
-    other = 0 if label != 0 else 1
-    ax.annotate(
-        f"ε/K = {eps / num_classes:g}", (other + 0.2, smooth[other]), ha="center", va="bottom", fontsize=9,
-        xytext=(0, 4), textcoords="offset points",
-    )  # fmt: skip
-    ax.set_xticks(x)
-    ax.set_xlabel(f"class k (true class y = {label}, K = {num_classes})")
-    ax.set_ylabel("target probability q(k)")
     ax.set_ylim(0, 1.12)
-    ax.set_title("Label smoothing moves ε of the target's mass to a uniform prior")
+    ax.set_title("The whole target: ε of its mass moves to a uniform prior")
     ax.legend(frameon=False, loc="upper right")
+    other = 0 if label != 0 else 1
+    top = 2.5 * small if small > 0 else 0.01
+    zoom.set_ylim(0, top)
+    if small > 0:
+        zoom.annotate(
+            f"ε/K = {small:g}", (other + 0.2, small), ha="center", va="bottom", fontsize=9,
+            xytext=(0, 3), textcoords="offset points",
+        )  # fmt: skip
+    zoom.annotate(
+        "true class: off this scale ↑", (label, top), ha="center", va="top", fontsize=9,
+        xytext=(0, -3), textcoords="offset points",
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
+    )  # fmt: skip
+    zoom.set_title(f"Magnified to 0-{top:.3g}: what each wrong class receives")
+    fig.suptitle("Label smoothing of one example's target")
     return fig
 
 
 def plot_confidence(results: Mapping[str, Mapping[str, float]], num_classes: int, eps: float = 0.1) -> Figure:
     """Two panels from :func:`~inception_lib.recipe.confidence_stats` results keyed by run name:
     mean top probability vs accuracy, and the mean logit gap with label smoothing's optimum marked."""
-    fig, axes = new_figure(9.0, 3.6, ncols=2)
+    fig, axes = new_figure(WIDTH_IN, 6.6, nrows=2)
     ax1, ax2 = axes.flat
     names = list(results)
     x = np.arange(len(names))
@@ -111,14 +142,14 @@ def plot_confidence(results: Mapping[str, Mapping[str, float]], num_classes: int
     ax2.set_ylabel("top logit − mean of the others")
     ax2.set_title("Logit gap")
     ax2.margins(y=0.2)
-    fig.suptitle("What label smoothing does to a classifier's outputs (validation set)")
+    fig.suptitle("What label smoothing does to a classifier's outputs\n(validation set)")
     return fig
 
 
 def plot_rmsprop_multiplier(eps: float = 1.0) -> Figure:
     """Steady-state step size per unit gradient, 1/sqrt(g² + ε) (TF) vs 1/(|g| + ε) (PyTorch), and the
     textbook RMSProp with a tiny ε (1/|g|), over gradient magnitudes |g|."""
-    fig, ax = new_figure(7.0, 3.8)
+    fig, ax = new_figure(WIDTH_IN, 3.8)
     g = torch.logspace(-3, 2, 200, dtype=torch.float64)
     ax.loglog(g, rmsprop_step_multiplier(g, eps, "tf"), label=f"TensorFlow: 1/√(g² + ε), ε = {eps:g}")
     ax.loglog(g, rmsprop_step_multiplier(g, eps, "torch"), label=f"PyTorch: 1/(|g| + ε), ε = {eps:g}")
@@ -139,7 +170,7 @@ def plot_rmsprop_multiplier(eps: float = 1.0) -> Figure:
 
 def plot_optimizer_race(results: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
     """Loss and update size per step for each optimizer of :func:`~inception_lib.recipe.optimizer_race`."""
-    fig, axes = new_figure(10.0, 3.8, ncols=2)
+    fig, axes = new_figure(WIDTH_IN, 4.3, ncols=2)
     ax1, ax2 = axes.flat
     for name, hist in results.items():
         steps = np.arange(1, len(hist["loss"]) + 1)
@@ -151,7 +182,7 @@ def plot_optimizer_race(results: Mapping[str, Mapping[str, Sequence[float]]]) ->
     ax2.set_xlabel("step")
     ax2.set_ylabel("‖Δw‖ per step (log scale)")
     ax2.set_title("Size of each update")
-    ax1.legend(frameon=False)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
     fig.suptitle("The same learning rate and decay, different RMSProps")
     return fig
 
@@ -160,7 +191,7 @@ def plot_lr_schedule(
     epochs: int = 100, base_lr: float = 0.045, decay: float = 0.94, epochs_per_decay: float = 2.0
 ) -> Figure:
     """The paper's staircase schedule: base_lr · decay^floor(epoch / epochs_per_decay) (sec. 8)."""
-    fig, ax = new_figure(7.0, 3.4)
+    fig, ax = new_figure(WIDTH_IN, 3.4)
     e = np.linspace(0, epochs, 20 * epochs + 1)
     ax.plot(e, [inception_lr(v, base_lr, decay, epochs_per_decay) for v in e])
     ax.set_xlabel("epoch")
@@ -189,7 +220,7 @@ def plot_smoothing_seeds(runs: Sequence[SmoothingRun], num_classes: int = 10, n_
         ("logit_gap", "top logit − mean of the others", "Logit gap"),
         ("ece", "expected calibration error", "Calibration error (ECE)"),
     ]
-    fig, axes = new_figure(11.0, 3.6, ncols=4)
+    fig, axes = new_figure(WIDTH_IN, 6.4, ncols=2, nrows=2)
     x = np.arange(len(eps_values))
     for ax, (key, ylabel, title) in zip(axes.flat, panels, strict=True):
         for seed in seeds:
@@ -225,7 +256,7 @@ def plot_smoothing_seeds(runs: Sequence[SmoothingRun], num_classes: int = 10, n_
         ax.set_ylabel(ylabel)
         ax.set_title(title)
     fig.suptitle(
-        f"The same small network trained without and with label smoothing, {len(seeds)} seeds "
+        f"The same small network without and with label smoothing, {len(seeds)} seeds\n"
         "(grey: one seed; marker and bar: mean ± sd)"
     )
     return fig
@@ -234,12 +265,13 @@ def plot_smoothing_seeds(runs: Sequence[SmoothingRun], num_classes: int = 10, n_
 def plot_reliability(runs: Sequence[SmoothingRun], n_bins: int = 10) -> Figure:
     """Reliability diagrams, one panel per ε, the validation predictions of all seeds pooled: for each
     confidence bin, the fraction of correct predictions (bars) against the diagonal of a perfectly
-    calibrated model; the shaded part of each bar is the gap between confidence and accuracy. The panel
-    title gives the mean ECE over the seeds."""
+    calibrated model; the shaded part of each bar is the gap between confidence and accuracy. Each panel's
+    title gives the expected calibration error of the same pooled predictions the bars show."""
     if not runs:
         raise ValueError("no runs to plot")
     eps_values = list(dict.fromkeys(r.eps for r in runs))
-    fig, axes = new_figure(4.2 * len(eps_values), 4.2, ncols=len(eps_values))
+    side = min(3.6, (WIDTH_IN - 0.3) / len(eps_values))
+    fig, axes = new_figure(min(WIDTH_IN, side * len(eps_values) + 0.3), side + 1.3, ncols=len(eps_values))
     axes = np.atleast_1d(axes)
     for i, (ax, eps) in enumerate(zip(axes.flat, eps_values, strict=True)):
         chosen = [r for r in runs if r.eps == eps]
@@ -264,15 +296,16 @@ def plot_reliability(runs: Sequence[SmoothingRun], n_bins: int = 10) -> Figure:
             edgecolor=OKABE_ITO[3], hatch="///", lw=0.8, label="confidence − accuracy",
         )  # fmt: skip
         ax.plot([0, 1], [0, 1], ls="--", color=OKABE_ITO[7], lw=1, label="perfect calibration")
-        mean_ece = float(np.mean([r.stats(n_bins)["ece"] for r in chosen]))
-        ax.set_title(f"{_eps_label(eps)}: ECE {mean_ece:.3f} (mean of {len(chosen)} seeds)")
+        pooled_ece = expected_calibration_error(logits, labels, n_bins)
+        ax.set_title(f"{_eps_label(eps)}: ECE {pooled_ece:.3f}\n({len(chosen)} seeds pooled)")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
         ax.set_xlabel("confidence (top-class probability)")
         ax.set_ylabel("accuracy")
-        ax.legend(frameon=False, loc="upper left")
-    fig.suptitle("Reliability diagrams on the validation images (all seeds pooled)")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=3, frameon=False)
+    fig.suptitle("Reliability diagrams on the validation images")
     return fig
 
 
@@ -290,7 +323,7 @@ def plot_smoothing_explorer_view(
     k = num_classes
     true_p = 1.0 - eps + eps / k
     other_p = eps / k
-    fig, axes = new_figure(8.0, 3.2, ncols=2)
+    fig, axes = new_figure(WIDTH_IN, 3.4, ncols=2)
     ax1, ax2 = axes.flat
     names = ["true class", "each other\nclass", f"all {k - 1:,}\nothers"]
     values = [true_p, other_p, other_p * (k - 1)]
