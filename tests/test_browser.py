@@ -13,6 +13,12 @@ user would) and the view it shows must change, with no console error; axe-core (
 no serious or critical violation may remain; in dark mode every figure image must sit on an opaque light
 background (book/_static/book.css), so black text on a transparent figure never meets a dark page.
 
+Readable where it is read (issue 17): in a 1,280 px window, every figure's smallest text, scaled from its
+natural CSS size to the width the page shows it at, is at least 10 CSS px, and every figure is a 2× PNG whose
+size and smallest font were recorded when the library rendered it (inception_lib.plots.common,
+book/_ext/figure_sizes.py); a planted figure drawn too wide fails. No code, output or listing block may
+scroll sideways.
+
 `make test` builds the book first; run alone, this builds it when the build is missing or stale.
 Needs /usr/bin/chromium (`apt-get install chromium`); Playwright's own browser downloads are never used.
 """
@@ -544,37 +550,6 @@ def test_dark_mode(dark_browser: BrowserContext, base_url: str, docname: str) ->
 
 WINDOW = {"width": 1280, "height": 900}
 
-# Every figure image shown on the page: its natural CSS width (data-css-width, written by
-# book/_ext/figure_sizes.py from the output's metadata; an explorer view's width attribute), its recorded
-# smallest font, its PNG's pixel width, and the width it is displayed at (content box).
-FIGURES_JS = """async () => {
-    const selector = 'article .cell_output img, article .widget-html-content img';
-    const imgs = Array.from(document.querySelectorAll(selector))
-        .filter(img => img.getClientRects().length > 0);
-    const out = [];
-    for (const img of imgs) {
-        img.loading = 'eager';
-        if (!img.complete) await new Promise(done => { img.onload = done; img.onerror = done; });
-        const cs = getComputedStyle(img);
-        const box = img.getBoundingClientRect().width;
-        const shown = box - ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth']
-            .reduce((sum, k) => sum + (parseFloat(cs[k]) || 0), 0);
-        const css = img.dataset.cssWidth || img.getAttribute('width');
-        const figure = img.closest('figure');
-        const number = figure && figure.querySelector('.caption-number');
-        out.push({
-            src: (img.getAttribute('src') || '').slice(-40),
-            figure: number ? number.textContent.trim() : '',
-            cssWidth: css ? Number(css) : null,
-            minFontPt: img.dataset.minFontPt ? Number(img.dataset.minFontPt) : null,
-            naturalWidth: img.naturalWidth,
-            shown: shown,
-        });
-    }
-    return out;
-}"""
-
-
 def figure_problem(fig: dict) -> str | None:
     """Why a figure as displayed is not readable (None when it is): its smallest text, scaled from its
     natural CSS size to the width it is shown at, must be at least MIN_TEXT_CSS_PX; it must be a 2× PNG
@@ -622,7 +597,7 @@ def test_figures_readable_on_the_page(browser: BrowserContext, base_url: str, do
     """In a 1,280 px window, every figure's smallest text is at least 10 CSS px as displayed."""
     page = open_readable(browser, base_url, docname)
     try:
-        figures = page.evaluate(FIGURES_JS)
+        figures = page.evaluate(book_site.FIGURES_JS)
     finally:
         page.close()
     problems = [p for p in map(figure_problem, figures) if p]
@@ -648,7 +623,7 @@ def test_a_too_wide_figure_fails(browser: BrowserContext, base_url: str) -> None
                 img.closest('.cell_output').appendChild(wide);
             }"""
         )
-        figures = page.evaluate(FIGURES_JS)
+        figures = page.evaluate(book_site.FIGURES_JS)
     finally:
         page.close()
     planted = [f for f in figures if f["src"].endswith("?planted")]

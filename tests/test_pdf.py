@@ -3,8 +3,9 @@
 Checks the PDF itself with pypdf: a contents page that lists every page of the book with the page where it
 starts, an outline entry per page of the book pointing there, the chapters in order each on pages of its own
 that start with its title, the figures embedded as images, math typeset (MathJax's glyphs are embedded
-fonts), and a few exact counts the chapters print, recomputed here from the library. `make test` makes the
-PDF first; run alone, this makes it when it is missing or older than the built site.
+fonts), figure text readable on paper (measured in print layout, as the web edition's browser test
+measures the screen), and a few exact counts the chapters print, recomputed here from the library.
+`make test` makes the PDF first; run alone, this makes it when it is missing or older than the built site.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from inception_lib import count_params, inception_v3
+from inception_lib import count_params, inception_v3, plots
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,3 +125,24 @@ def test_exact_counts_in_the_text(manifest: list[dict], page_texts: list[str]) -
     chapter4 = pages_of(next(e for e in manifest if e["docname"] == "chapters/04_network"), page_texts)
     for number in (count_params(model), count_params(model.aux)):
         assert f"{number:,}" in chapter4, f"{number:,} is not in chapter 4's pages of the PDF"
+
+
+def test_figures_readable_in_print(manifest: list[dict]) -> None:
+    """Every figure of a notebook page, as laid out for print (tools/make_pdf.py measures it at the A4
+    page's printable width), is the web edition's 2× PNG, and its smallest text is at least 10 CSS px
+    (7.5 pt on paper)."""
+    problems, n_figures = [], 0
+    for entry in manifest:
+        for fig in entry.get("figures", []):
+            n_figures += 1
+            where = f"{entry['docname']} {fig.get('figure') or fig['src']}"
+            if fig["minFontPt"] is None or not fig["cssWidth"]:
+                problems.append(f"{where}: no recorded CSS size and smallest font")
+                continue
+            if fig["naturalWidth"] < 1.9 * fig["cssWidth"]:
+                problems.append(f"{where}: not 2× ({fig['naturalWidth']} px for {fig['cssWidth']} CSS px)")
+            px = plots.text_px_on_page(fig["minFontPt"], fig["cssWidth"], fig["shown"])
+            if px < plots.MIN_TEXT_CSS_PX:
+                problems.append(f"{where}: smallest text {px:.1f} CSS px ({fig['shown']:.0f} px wide)")
+    assert n_figures >= len(book_site.chapter_docnames()), "the PDF's manifest records almost no figures"
+    assert not problems, "figures not readable in the PDF:\n" + "\n".join(problems)

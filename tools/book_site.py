@@ -23,6 +23,38 @@ STAMP = HTML / ".build-ok"
 BUILD_COMMAND = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going", "--all"]
 
 
+# Every figure image shown on a page (run in the browser): its natural CSS width (data-css-width, written by
+# book/_ext/figure_sizes.py from the output's metadata; an explorer view's width attribute), its recorded
+# smallest font, its PNG's pixel width, and the width it is displayed at (content box). Used by
+# tests/test_browser.py (the page in a 1,280 px window) and tools/make_pdf.py (the printed page).
+FIGURES_JS = """async () => {
+    const selector = 'article .cell_output img, article .widget-html-content img';
+    const imgs = Array.from(document.querySelectorAll(selector))
+        .filter(img => img.getClientRects().length > 0);
+    const out = [];
+    for (const img of imgs) {
+        img.loading = 'eager';
+        if (!img.complete) await new Promise(done => { img.onload = done; img.onerror = done; });
+        const cs = getComputedStyle(img);
+        const box = img.getBoundingClientRect().width;
+        const shown = box - ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth']
+            .reduce((sum, k) => sum + (parseFloat(cs[k]) || 0), 0);
+        const css = img.dataset.cssWidth || img.getAttribute('width');
+        const figure = img.closest('figure');
+        const number = figure && figure.querySelector('.caption-number');
+        out.push({
+            src: (img.getAttribute('src') || '').slice(-40),
+            figure: number ? number.textContent.trim() : '',
+            cssWidth: css ? Number(css) : null,
+            minFontPt: img.dataset.minFontPt ? Number(img.dataset.minFontPt) : null,
+            naturalWidth: img.naturalWidth,
+            shown: shown,
+        });
+    }
+    return out;
+}"""
+
+
 def load_yaml(name: str) -> dict:
     """Parse one of the book's YAML files at the repository root."""
     return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))

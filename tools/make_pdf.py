@@ -8,7 +8,10 @@ Playwright; no browser is downloaded), after MathJax has typeset its math, the w
 widgets (an explorer prints the view its controls start on) and every image has loaded. book.css's print
 rules leave out the site's navigation. The pages are joined with pypdf, behind a contents page that lists
 each chapter with its page number; the PDF's outline (bookmarks) has one entry per page of the book.
-Beside the PDF, book.json records where each page of the book starts and what it held (math, images).
+Beside the PDF, book.json records where each page of the book starts and what it held (math, images), and
+every figure as printed: its natural CSS width, its recorded smallest font and the width it is printed at
+(measured in print layout at the printable width of the page), so tests/test_pdf.py can check that figure
+text stays readable on paper too. The figures are the web edition's 2× PNGs, embedded as they are.
 tests/test_pdf.py checks the result.
 """
 
@@ -41,6 +44,9 @@ PDF_OPTIONS = {
     "print_background": True,
     "margin": {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
 }
+# The printable width of an A4 page between the margins, in CSS px (96 per inch): figures are measured there.
+PRINT_WIDTH_PX = round((210 - 14 - 14) / 25.4 * 96)
+VIEWPORT = {"width": 1100, "height": 1400}
 # Page numbers in the footer of every printed page (Chromium fills in pageNumber per printed document; the
 # contents page gives the page in the whole book).
 FOOTER = (
@@ -56,6 +62,7 @@ class Entry:
     n_pages: int
     n_math: int  # math elements on the page, all typeset by MathJax before printing
     n_images: int  # images on the page, all loaded before printing
+    figures: list[dict] = dataclasses.field(default_factory=list)  # as printed (book_site.FIGURES_JS)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -146,7 +153,7 @@ def make_pdf(out: Path = DEFAULT_OUT) -> list[Entry]:
     printed: list[tuple[str, str, dict, bytes]] = []
     with serve(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(color_scheme="light", viewport={"width": 1100, "height": 1400})
+        context = browser.new_context(color_scheme="light", viewport=VIEWPORT)
         context.set_default_timeout(TIMEOUT_MS)
         local = base.split("//", 1)[1].rstrip("/")
         context.route(
@@ -163,6 +170,9 @@ def make_pdf(out: Path = DEFAULT_OUT) -> list[Entry]:
                     f"typeset, images that did not load: {ready['broken']}"
                 )
             page.emulate_media(media="print")
+            page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": VIEWPORT["height"]})
+            ready["figures"] = page.evaluate(book_site.FIGURES_JS)
+            page.set_viewport_size(VIEWPORT)
             title = page.evaluate(TITLE_JS)
             pdf = page.pdf(**PDF_OPTIONS, display_header_footer=True, header_template="<span></span>",
                            footer_template=FOOTER)  # fmt: skip
@@ -171,7 +181,7 @@ def make_pdf(out: Path = DEFAULT_OUT) -> list[Entry]:
         entries, first = [], 2  # page 1 is the contents page
         for docname, title, ready, pdf in printed:
             n = len(PdfReader(io.BytesIO(pdf)).pages)
-            entries.append(Entry(docname, title, first, n, ready["math"], ready["images"]))
+            entries.append(Entry(docname, title, first, n, ready["math"], ready["images"], ready["figures"]))
             first += n
         page = context.new_page()
         page.set_content(contents_html(book_title, entries), wait_until="load")
