@@ -343,7 +343,7 @@ def plot_branch_costs(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _tick_count(value)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("module")
-    ax.set_title(textwrap.fill(title, 64, break_on_hyphens=False))
+    ax.set_title(textwrap.fill(title, 56, break_on_hyphens=False))
     ax.margins(x=0.14)
     fig.legend(frameon=False, ncols=1, loc="outside lower center")
     return fig
