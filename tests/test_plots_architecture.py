@@ -71,11 +71,14 @@ def test_network_diagram_boxes_do_not_overlap_the_columns():
     right_edge = max(b.get_window_extent(renderer).x1 for b in main)
     columns = [t for t in ax.texts if t.get_text().endswith(" px") or t.get_text() == "whole image"]
     assert columns and min(t.get_window_extent(renderer).x0 for t in columns) > right_edge
-    # every text lies inside the figure
+    # every text lies inside the figure, and no two texts touch
     width = fig.bbox.width
-    for t in ax.texts:
-        extent = t.get_window_extent(renderer)
-        assert extent.x0 >= 0 and extent.x1 <= width, t.get_text()
+    extents = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text()]
+    for text, extent in extents:
+        assert extent.x0 >= 0 and extent.x1 <= width, text
+    for i, (a, ea) in enumerate(extents):
+        for b, eb in extents[i + 1 :]:
+            assert not ea.overlaps(eb), (a, b)
 
 
 def test_stage_breakdown_labels_shares():

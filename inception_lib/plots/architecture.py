@@ -62,7 +62,7 @@ DIAGRAM_WIDTH_IN = 6.9
 _ROW_IN = 0.42  # vertical distance between two blocks
 _STAGE_RIGHT, _BRACKET_X = 1.3, 1.35  # stage labels end here; the bracket that groups a stage
 _BOX_X, _BOX_W = 1.46, 2.36  # the block boxes
-_OUT_X, _FIELD_X = 3.92, 5.02  # the output-size and receptive-field columns
+_OUT_X, _FIELD_X = 3.92, 5.14  # the output-size and receptive-field columns
 
 
 def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") -> Figure:
@@ -88,7 +88,8 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
     height_in = (top - bottom) * _ROW_IN + 0.45  # room for the title
     fig, ax = new_figure(DIAGRAM_WIDTH_IN, height_in)
     fig.set_layout_engine("none")
-    ax.set_position((0.0, 0.0, 1.0, 1.0 - 0.45 / height_in))
+    # inset a little: the saved PNG adds its padding around the axes, and must stay within the column
+    ax.set_position((0.01, 0.0, 0.98, 1.0 - 0.45 / height_in))
     ax.grid(False)
     ax.set_xticks([])
     ax.set_yticks([])
