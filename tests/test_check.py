@@ -18,6 +18,17 @@ from torch import nn
 
 from inception_lib.blocks import AuxClassifier, InceptionA, InceptionC
 from inception_lib.check import REFERENCES, CheckResult, check, reference_names
+from inception_lib.check.align import align
+from inception_lib.check.mistakes import (
+    ATTRIBUTE_MISTAKES,
+    JOIN_MISTAKES,
+    MISSING_MISTAKES,
+    REPLACED_MISTAKES,
+    Mismatch,
+    attribute_mistake,
+)
+from inception_lib.check.pipeline import STEPS
+from inception_lib.check.recording import Op, describe
 from inception_lib.layers import AsymmetricConv, ConvBNReLU
 from inception_lib.network import inception_v3
 
@@ -425,3 +436,207 @@ def test_output_not_computed_from_the_input() -> None:
 
     f = first(check(Zeros, "split_asymmetric", args=(16, 8, 3)))
     assert f.what == "output" and "not computed from its input" in f.message
+
+
+# ---- the catalogue: every family of mistakes and every step of the pipeline is planted once
+
+
+class Chain(nn.Module):
+    """A 1×n then n×1 chain (the "asymmetric" reference), with keywords that plant one mistake each."""
+
+    def __init__(self, cin, cout, n, *, drop_first=False, only_first=False, extra_relu=False, affine=True,
+                 act="relu", dilation=1, split=False, dropout=False):
+        super().__init__()
+        self.a = Unit(cin, cout, (1, n), padding=(0, n // 2))
+        self.b = Unit(cin if drop_first else cout, cout, (n, 1), padding=(n // 2, 0))
+        if not affine:
+            self.b.norm = nn.BatchNorm2d(cout, eps=1e-3, affine=False)
+        if dilation != 1:
+            self.a.c = nn.Conv2d(cin, cout, (1, n), padding=(0, n // 2), dilation=dilation, bias=False)
+        self.drop_first, self.only_first, self.extra_relu = drop_first, only_first, extra_relu
+        self.act, self.split, self.dropout = act, split, dropout
+
+    def forward(self, x):
+        if self.split:
+            return torch.cat([self.a(x), self.b(x)], 1)
+        if self.act != "relu":
+            self.a.relu = False
+            x = torch.sigmoid(self.a(x))
+        elif not self.drop_first:
+            x = self.a(x)
+        if self.only_first:
+            return x
+        x = self.b(x)
+        x = F.dropout(x, 0.5, training=True) if self.dropout else x  # not a layer: the outputs change
+        return F.relu(x) if self.extra_relu else x
+
+
+class Split(nn.Module):
+    """1×n ‖ n×1 (the "split_asymmetric" reference), joined as ``join`` says."""
+
+    def __init__(self, cin, cout, n, join="cat"):
+        super().__init__()
+        self.a = Unit(cin, cout, (1, n), padding=(0, n // 2))
+        self.b = Unit(cin, cout, (n, 1), padding=(n // 2, 0))
+        self.join = join
+
+    def forward(self, x):
+        if self.join == "dim0":
+            return torch.cat([self.a(x), self.b(x)], 0)
+        if self.join == "stack":
+            return torch.stack([self.a(x), self.b(x)], 1).flatten(1, 2)
+        if self.join == "pool":
+            return torch.cat([self.a(x), F.max_pool2d(x, 3, 1, 1)[:, : self.a.c.out_channels]], 1)
+        return {"out": torch.cat([self.a(x), self.b(x)], 1)}  # "dict": not a tensor
+
+
+class BranchesOfA(MyInceptionA):
+    """Figure 5 with a branch left out, only one branch, or an unused layer."""
+
+    def __init__(self, cin, pool_features, mode):
+        super().__init__(cin, pool_features)
+        self.mode, self.unused = mode, nn.Linear(3, 3)
+
+    def forward(self, x):
+        if self.mode == "three":
+            return torch.cat([self.b1(x), self.b5(x), self.b3(x)], 1)
+        if self.mode == "chain":
+            return self.b3(x)
+        return super().forward(x)
+
+
+class ConvUnit(nn.Module):
+    """The conv-BN-ReLU unit with one more output channel, or without its BatchNorm."""
+
+    def __init__(self, cin, cout, k, stride, padding, *, wider=False, batchnorm=True):
+        super().__init__()
+        self.c = Unit(cin, cout + wider, k, stride, padding)
+        self.batchnorm = batchnorm
+
+    def forward(self, x):
+        return self.c(x) if self.batchnorm else F.relu(self.c.c(x))
+
+
+SC, SA, SE, SR = (SMALL[n] for n in ("inception_c", "inception_a", "inception_e", "reduction_35to17"))
+
+# family: (its name in the report, reference, args, the reader that makes the mistake). Adding a mistake to
+# the catalogue adds a row here.
+PLANTED = {
+    "conv_padding": ("1×n / n×1 padding", "inception_c", SC, lambda c, c7: MyInceptionC(c, c7, pad=(0, 0))),
+    "conv_bias": ("conv bias before BatchNorm", "inception_c", SC,
+                  lambda c, c7: MyInceptionC(c, c7, bias=True)),
+    "conv_stride": ("stride on the wrong convolution", "reduction_35to17", SR,
+                    lambda c: MyReduction(c, stride_first=True)),
+    "conv_kernel": ("kernel size", "asymmetric", (16, 24, 7),
+                    lambda c, o, n: AsymmetricConv(c, o, n, first="nx1")),
+    "conv_channels": ("channels", "conv_bn_relu", (8, 8, 3, 1, 1), lambda *a: ConvUnit(*a, wider=True)),
+    "batchnorm_eps": ("BatchNorm eps", "inception_c", SC, lambda c, c7: MyInceptionC(c, c7, eps=1e-5)),
+    "batchnorm_other": ("BatchNorm", "asymmetric", (16, 24, 7), lambda c, o, n: Chain(c, o, n, affine=False)),
+    "pooling_type": ("average vs max pooling", "inception_a", SA,
+                     lambda c, p: MyInceptionA(c, p, pool="max")),
+    "pooling_padding_counted": ("average pooling padding", "inception_a", SA,
+                                lambda c, p: MyInceptionA(c, p, count_include_pad=False)),
+    "pooling_other": ("pooling padding", "inception_a", SA, lambda c, p: MyInceptionA(c, p, pool_padding=0)),
+    "activation": ("activation", "asymmetric", (16, 24, 7), lambda c, o, n: Chain(c, o, n, act="sigmoid")),
+    "fully_connected": ("fully connected layer", "aux_classifier_bn", (64, 10),
+                        lambda c, n: AuxClassifier(c, n)),
+    "different_operation": ("different operation", "asymmetric", (16, 24, 7),
+                            lambda c, o, n: Chain(c, o, n, dilation=2)),
+    "missing_reduction": ("missing 1×1 reduction", "inception_c", SC,
+                          lambda c, c7: MyInceptionC(c, c7, reduce=False)),
+    "missing_relu": ("ReLU missing between factors", "asymmetric", (16, 24, 7),
+                     lambda c, o, n: AsymmetricConv(c, o, n, relu_between=False)),
+    "missing_batchnorm": ("BatchNorm missing", "conv_bn_relu", (16, 24, 3, 1, 1),
+                          lambda *a: ConvUnit(*a, batchnorm=False)),
+    "missing_at_the_end": ("missing layers at the end", "asymmetric", (16, 24, 7),
+                           lambda c, o, n: Chain(c, o, n, only_first=True)),
+    "missing_layer": ("missing layer", "asymmetric", (16, 24, 7),
+                      lambda c, o, n: Chain(c, o, n, drop_first=True)),
+    "extra_mistake": ("extra layer", "asymmetric", (16, 24, 7),
+                      lambda c, o, n: Chain(c, o, n, extra_relu=True)),
+    "split_not_concatenated": ("1×3 ‖ 3×1 outputs not concatenated", "inception_e", SE,
+                               lambda c: MyInceptionE(c, "stack")),
+    "missing_branches": ("missing branches", "inception_a", SA, lambda c, p: BranchesOfA(c, p, "chain")),
+    "extra_branches": ("extra branches", "asymmetric", (16, 16, 3),
+                       lambda c, o, n: Chain(c, o, n, split=True)),
+    "different_layer": ("different layer", "split_asymmetric", (16, 8, 3),
+                        lambda c, o, n: Split(c, o, n, "pool")),
+    "combined_differently": ("branches combined differently", "split_asymmetric", (16, 8, 3),
+                             lambda c, o, n: Split(c, o, n, "stack")),
+    "added_instead_of_concatenated": ("branches added instead of concatenated", "inception_e", SE,
+                                      lambda c: MyInceptionE(c, "add")),
+    "concatenation_dimension": ("concatenation dimension", "split_asymmetric", (16, 8, 3),
+                                lambda c, o, n: Split(c, o, n, "dim0")),
+    "number_of_branches": ("number of branches", "inception_a", SA, lambda c, p: BranchesOfA(c, p, "three")),
+    "concatenation_order": ("concatenation order", "inception_c", SC,
+                            lambda c, c7: MyInceptionC(c, c7, order=(1, 0, 2, 3))),
+    # the pipeline's steps after the structure (the others: STEPS_PLANTED_ABOVE)
+    "_not_a_tensor": ("output", "split_asymmetric", (16, 8, 3), lambda c, o, n: Split(c, o, n, "dict")),
+    "_parameter_count": ("parameter count", "inception_a", SA, lambda c, p: BranchesOfA(c, p, "all")),
+    "_outputs_differ": ("outputs differ", "asymmetric", (16, 24, 7),
+                        lambda c, o, n: Chain(c, o, n, dropout=True)),
+}
+# Steps planted by the tests above (test_forward_error_names_the_layer, test_a_layer_used_twice,
+# test_output_not_computed_from_the_input); the structure step by every family of the catalogue.
+STEPS_PLANTED_ABOVE = {"_structure_differs", "_forward_failed", "_not_from_input", "_layer_used_twice"}
+
+
+@pytest.mark.parametrize("family", sorted(PLANTED))
+def test_each_mistake_of_the_catalogue_is_named(family: str) -> None:
+    what, name, args, reader = PLANTED[family]
+    result = check(reader, name, args=args)
+    f = first(result)
+    assert f.what == what, repr(result)
+    assert f.message.endswith(".") and (not f.hint or f.hint.endswith(".")), repr(result)
+    assert "Traceback" not in repr(result) and "0x" not in repr(result)
+
+
+def test_every_family_and_step_is_planted() -> None:
+    catalogue = [*ATTRIBUTE_MISTAKES.values(), *MISSING_MISTAKES, *REPLACED_MISTAKES, *JOIN_MISTAKES]
+    names = {f.__name__ for f in catalogue} | {"extra_mistake", "different_operation"}
+    steps = {s.__name__ for s in STEPS} - STEPS_PLANTED_ABOVE
+    assert set(PLANTED) == names | steps
+
+
+def test_a_family_is_chosen_by_kind_and_attribute() -> None:
+    conv = Op(0, "conv", {"kernel": (1, 7), "stride": (1, 1), "padding": (0, 3), "in": 8, "out": 8}, [], "")
+    other = Op(1, "conv", {**conv.attrs, "padding": (0, 0)}, [], "c")
+    assert attribute_mistake(Mismatch("padding", conv, other, "layer 1")).what == "1×n / n×1 padding"
+    assert attribute_mistake(Mismatch("in", conv, other, "layer 1")).what == "channels"
+    assert attribute_mistake(Mismatch("dilation", conv, other, "layer 1")).what == "different operation"
+    bn = Op(2, "bn", {"channels": 8, "eps": 1e-3, "affine": True}, [], "")
+    assert attribute_mistake(Mismatch("affine", bn, bn, "here")).what == "BatchNorm"  # by kind alone
+
+
+def test_alignment_pairs_layers_of_a_kind_and_names_the_gaps() -> None:
+    def conv(k):
+        return Op(0, "conv", {"kernel": k}, [], "")
+
+    relu = Op(0, "act", {"name": "relu"}, [], "")
+    # the 1×7 pairs with the 7×1 (reported as a kernel size), not a deletion and an insertion
+    assert align([conv((1, 7)), relu], [conv((7, 1)), relu]) == [("pair", 0, 0), ("pair", 1, 1)]
+    # a missing layer is a deletion before the layer that follows it
+    assert align([conv((1, 1)), conv((3, 3))], [conv((3, 3))]) == [("delete", 0, 0), ("pair", 1, 0)]
+    # layers of different kinds never pair
+    pool = Op(0, "pool", {"kernel": (3, 3), "type": "max"}, [], "")
+    assert [s[0] for s in align([conv((3, 3))], [pool])] == ["delete", "insert"]
+
+
+def test_the_reference_table() -> None:
+    for name, spec in REFERENCES.items():
+        assert spec.name == name and len(spec.arg_names) == len(spec.args)
+        channels = spec.input_shape(spec.args)[0]
+        assert channels == (spec.args[0] if spec.args else 3)
+    assert REFERENCES["inception_c"].call((768, 128)) == "in_channels=768, channels_7x7=128"
+    assert REFERENCES["inception_v3"].input_shape(()) == (3, 299, 299)
+
+
+def test_functional_calls_are_recorded_like_modules() -> None:
+    x = torch.randn(1, 4, 9, 9)
+    weight = torch.randn(6, 4, 3, 3)
+    _, attrs, _ = describe("conv2d", (x, weight), {"padding": "same"}, x)
+    assert attrs["padding"] == (1, 1) and attrs["kernel"] == (3, 3) and attrs["bias"] is False
+    assert describe("adaptive_avg_pool2d", (x, 9), {}, x) is None  # pooling a map to its own size
+    assert describe("adaptive_avg_pool2d", (x, 1), {}, x)[0] == "gpool"
+    assert describe("mean", (x, (2, 3)), {}, x)[0] == "gpool"
+    assert describe("reshape", (x, (1, -1)), {}, x) is None
