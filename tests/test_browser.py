@@ -631,8 +631,11 @@ def test_a_too_wide_figure_fails(browser: BrowserContext, base_url: str) -> None
     assert "CSS px on the page" in (figure_problem(planted[0]) or ""), planted[0]
 
 
-# Code and output blocks whose content is wider than their box (they scroll sideways, or spill over).
+# Code and output blocks whose content is wider than their box (they scroll sideways, or spill over), with
+# every hidden cell part opened.
 SCROLLING_JS = """() => {
+    // Hidden inputs and outputs are measured as a reader who opens them sees them.
+    document.querySelectorAll('article details').forEach(d => { d.open = true; });
     const cells = Array.from(document.querySelectorAll('article div.cell'));
     const out = [];
     const seen = new Set();
