@@ -1,10 +1,11 @@
 """The book's configuration, its sources, and the built site (read as HTML, no browser).
 
-Covers: the Jupyter Book settings the project relies on, the bibliography, offline assets (no script or
-stylesheet from a CDN), and accessibility basics: headings in order with one H1 per page, every figure
-numbered, captioned and described by a real alt text, setup cells hidden. Every notebook page counts: the
-chapters and the workbooks under chapters/. `make test` builds the book first; run alone,
-the built-site tests build it when the build is missing or stale.
+Covers: the Jupyter Book settings the project relies on, the bibliography and the glossary, offline assets
+(no script or stylesheet from a CDN), and accessibility basics: headings in order with one H1 per page,
+every figure numbered, captioned and described by a real alt text and carrying its recorded size and
+smallest font, setup cells hidden. Every notebook page counts: the chapters and the workbooks under
+chapters/. `make test` builds the book first; run alone, the built-site tests build it when the build is
+missing or stale.
 """
 
 from __future__ import annotations
@@ -445,6 +446,26 @@ def test_figures_have_alt_text(site: Path, path: Path) -> None:
     numbered = body.select(".cell_output figure figcaption .caption-number")
     assert len(numbered) >= n_figures, (
         f"{name}: {len(numbered)} numbered figures for {n_figures} figure cells"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_figures_carry_their_size_and_smallest_font(site: Path, path: Path) -> None:
+    """Every figure output on a notebook's page was rendered by the library (a 2× PNG with its CSS size and
+    smallest font in the output metadata): the <img> is sized in CSS px and carries data-css-width and
+    data-min-font-pt (book/_ext/figure_sizes.py), which tests/test_browser.py measures on the page."""
+    name = path.relative_to(ROOT).with_suffix("").as_posix()
+    body = article(soup(site / f"{name}.html"))
+    bad = []
+    for img in body.select(".cell_output img"):
+        if img.find_parent(class_="widget-subarea"):
+            continue
+        sized = re.search(r"width:\s*\d+px", img.get("style") or "")
+        if not (img.get("data-css-width") and img.get("data-min-font-pt") and sized):
+            bad.append(f"{img.get('alt', '')[:60]!r} ({img.get('src')})")
+    assert not bad, (
+        f"{name}: figures without a recorded size and smallest font (re-execute the notebook with the "
+        "current library):\n" + "\n".join(bad)
     )
 
 
