@@ -436,10 +436,12 @@ def combined_differently(p: JoinPair) -> Finding | None:
 def added_instead_of_concatenated(p: JoinPair) -> Finding | None:
     if p.r.kind == p.y.kind:
         return None
+    adds = f"your forward adds the outputs of {label(p.y)}"
+    message = f"{adds}; the reference concatenates them along the channels."
     return Finding(
         "branches added instead of concatenated",
         p.at,
-        f"your forward adds the outputs of {label(p.y)}; the reference concatenates them along the channels.",
+        message,
         "join branch outputs with torch.cat([...], dim=1), "
         "which keeps every branch's channels side by side (the expanded filter bank of Figure 7); "
         "adding mixes them into one.",

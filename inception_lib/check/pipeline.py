@@ -28,6 +28,10 @@ TOLERANCE = 1e-6  # float64 outputs: a correct module differs from the reference
 TOLERANCE_TEXT = "1e-6"
 BATCH = 2  # two images, so that the BatchNorm statistics we set from the batch are defined everywhere
 SEED = 0
+_COMPARED = ", ".join(
+    ["kernels", "strides", "padding", "channels", "biases", "BatchNorm eps", "activations", "pooling",
+     "concatenation order"]
+)  # what the structure comparison covers, as the passed report lists it
 
 
 def _error_line(exc: BaseException) -> str:
@@ -393,8 +397,7 @@ def check(
             return run.result
     run.result.status = "passed"
     run.result.notes.append(
-        f"Structure: all {len(run.comparer.pairs)} layers match in forward order (kernels, strides, padding, "
-        "channels, biases, BatchNorm eps, activations, pooling, concatenation order). "
+        f"Structure: all {len(run.comparer.pairs)} layers match in forward order ({_COMPARED}). "
         "Outputs: with the reference's weights copied in, "
         f"yours equal the reference's within {TOLERANCE_TEXT} (relative, float64)."
     )
