@@ -22,6 +22,7 @@ where tests/test_browser.py measures the smallest text as displayed (:func:`text
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import struct
 from collections.abc import Iterator, Mapping, Sequence
@@ -175,6 +176,7 @@ def _recording_text_sizes(figure: Figure) -> Iterator[list[float]]:
     sizes: list[float] = []
     original = Text.draw
 
+    @functools.wraps(original)  # keeps what matplotlib marks on draw (rasterization support)
     def draw(self: Text, renderer: Any) -> Any:
         parent = self.figure  # a Figure, or a SubFigure whose .figure is the root Figure
         root = getattr(parent, "figure", parent)
