@@ -25,6 +25,7 @@ Needs /usr/bin/chromium (`apt-get install chromium`); Playwright's own browser d
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import matplotlib.pyplot as plt
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
@@ -605,29 +607,35 @@ def test_figures_readable_on_the_page(browser: BrowserContext, base_url: str, do
 
 
 def test_a_too_wide_figure_fails(browser: BrowserContext, base_url: str) -> None:
-    """Plant a figure drawn twice as wide (same fonts) on a built chapter page: the test's measurement
-    reports it, while the page's own figures pass."""
-    docname = "chapters/01_factorizing"
-    page = open_readable(browser, base_url, docname)
+    """Plant a figure drawn 12 inches wide with 9 pt text, rendered by the library as every figure is (2×
+    PNG, size and smallest font recorded), into a built chapter page: the measurement reports it, because
+    the column shrinks its text below 10 CSS px."""
+    fig, ax = plots.new_figure(12.0, 3.0)
+    ax.plot([0, 1], [0, 1])
+    ax.set(title="A figure drawn too wide", xlabel="x (px)", ylabel="y (px)")
+    rendered = plots.render_figure(fig)
+    plt.close(fig)
+    assert plots.figure_problems(rendered)  # the library's own check rejects it too
+    src = "data:image/png;base64," + base64.b64encode(rendered.png).decode("ascii") + "#planted"
+    page = open_readable(browser, base_url, "chapters/01_factorizing")
     try:
         page.evaluate(
-            """() => {
-                const img = document.querySelector('article .cell_output img[data-css-width]')
-                    || document.querySelector('article .cell_output img');
-                const wide = img.cloneNode();
-                const width = 2 * Number(img.dataset.cssWidth || img.naturalWidth);
-                wide.dataset.cssWidth = String(width);
-                wide.dataset.minFontPt = '9';
-                wide.style.width = width + 'px';
-                wide.setAttribute('src', img.getAttribute('src') + '?planted');
-                img.closest('.cell_output').appendChild(wide);
-            }"""
+            """([src, width, font]) => {
+                const img = document.createElement('img');
+                img.src = src;
+                img.alt = 'A planted figure, drawn twelve inches wide with nine-point text.';
+                img.style.width = width + 'px';
+                img.dataset.cssWidth = String(width);
+                img.dataset.minFontPt = String(font);
+                document.querySelector('article .cell_output').appendChild(img);
+            }""",
+            [src, rendered.width, rendered.min_font_pt],
         )
         figures = page.evaluate(book_site.FIGURES_JS)
     finally:
         page.close()
-    planted = [f for f in figures if f["src"].endswith("?planted")]
-    assert len(planted) == 1 and planted[0]["shown"] < planted[0]["cssWidth"]
+    planted = [f for f in figures if f["src"].endswith("#planted")]
+    assert len(planted) == 1 and planted[0]["shown"] < rendered.width, planted
     assert "CSS px on the page" in (figure_problem(planted[0]) or ""), planted[0]
 
 
