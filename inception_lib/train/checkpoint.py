@@ -138,9 +138,10 @@ class CheckpointError(ValueError):
 
     def __init__(self, path: Path, problem: str) -> None:
         self.path = path
+        choices = f"pass --overwrite (overwrite=True) to replace the run in {path.parent}"
         super().__init__(
-            f"{path} {problem}, so no run can be resumed or loaded from it. To start afresh, pass --overwrite "
-            f"(overwrite=True) to replace the run in {path.parent}, or train into another folder with --out."
+            f"{path} {problem}, so no run can be resumed or loaded from it. "
+            f"To start afresh, {choices}, or train into another folder with --out."
         )
 
 
