@@ -704,6 +704,9 @@ def build_datasets(
         if not download and not folder.exists():
             size_hint = "about 0.1 GB" if variant == "160px" else "about 0.3 GB"
             raise _missing(f"Imagenette ({variant})", folder.resolve(), size_hint)
+        # Ask torchvision to download only when the folder is missing: before torchvision 0.21,
+        # Imagenette(download=True) raises when it already exists (a second run in the same Colab runtime).
+        download = download and not folder.exists()
         if download:
             root.mkdir(parents=True, exist_ok=True)
         train_base = tvd.Imagenette(

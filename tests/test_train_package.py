@@ -30,14 +30,14 @@ def _other_value(f) -> tuple[list[str], object]:
     default, meta = f.default, f.metadata
     if f.name == "verbose":
         return ["--quiet"], False
-    if f.name == "eval_every_epoch":
-        return ["--no-eval-every-epoch"], False
+    if meta.get("flag") == "boolean":  # --x / --no-x, on by default
+        return ["--no-" + flag[2:]], False
     if isinstance(default, bool):
         return [flag], True
     if "choices" in meta:
         value = next(c for c in meta["choices"] if c != default)
         return [flag, value], value
-    if meta.get("kind") == "workers":
+    if meta.get("kind") in ("workers", "auto_int"):
         return [flag, "3"], 3
     if isinstance(default, float) or meta.get("kind") == "optional_float":
         value = (default or 1.0) * 0.5
@@ -99,7 +99,8 @@ def test_workers_auto_and_torchrun_env(monkeypatch):
 
 def test_checkpoint_holds_cpu_tensors_and_loads_weights_only(tmp_path):
     w = torch.ones(3, requires_grad=True) * 2
-    nested = {"a": [w, (torch.zeros(2), 5)], "b": {"c": torch.arange(3)}, "d": "text"}
+    required = {"config": {}, "model": {}, "optimizer": {}, "step": 0, "num_classes": 2, "rng": []}
+    nested = {"a": [w, (torch.zeros(2), 5)], "b": {"c": torch.arange(3)}, "d": "text", **required}
     moved = to_cpu(nested)
     assert moved["a"][0].device.type == "cpu" and not moved["a"][0].requires_grad
     assert isinstance(moved["a"][1], tuple) and moved["a"][1][1] == 5 and moved["d"] == "text"
@@ -110,9 +111,10 @@ def test_checkpoint_holds_cpu_tensors_and_loads_weights_only(tmp_path):
 
 def test_failed_writes_leave_the_old_file_and_no_temporary(tmp_path):
     path = tmp_path / "c.pt"
-    save_checkpoint({"step": 1}, path)
+    required = {"config": {}, "model": {}, "optimizer": {}, "num_classes": 2, "rng": []}
+    save_checkpoint({"step": 1, **required}, path)
     with pytest.raises(Exception):  # noqa: B017 - whatever pickling raises
-        save_checkpoint({"step": 2, "bad": lambda: None}, path)
+        save_checkpoint({"step": 2, "bad": lambda: None, **required}, path)
     assert load_checkpoint(path)["step"] == 1
     atomic_write_text("{}", tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text()) == {}

@@ -28,7 +28,7 @@ Design choices, each for a reason:
   ``torch.compile``; DataLoader workers with pinned memory; the generated images rendered once.
 """
 
-from .checkpoint import load_checkpoint, read_metrics
+from .checkpoint import CheckpointError, load_checkpoint, read_metrics
 from .cli import main
 from .config import MODELS, OPTIMIZERS, ConfigError, TrainConfig, build_parser, config_from_args
 from .engine import (
@@ -62,6 +62,7 @@ __all__ = [
     "evaluate",
     "predict",
     "load_trained_model",
+    "CheckpointError",
     "load_checkpoint",
     "read_metrics",
     "main",

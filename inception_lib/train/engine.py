@@ -43,8 +43,8 @@ from ..recipe import (
 )
 from .checkpoint import MetricsLog, RunFiles, atomic_write_text, check_resume, git_commit, load_checkpoint
 from .checkpoint import save_checkpoint as write_checkpoint
-from .config import LOG_EVERY_AUTO, TrainConfig
-from .runtime import Runtime, resolve_workers
+from .config import TrainConfig
+from .runtime import Runtime, resolve_log_every, resolve_workers
 
 __all__ = [
     "NonFiniteLossError",
@@ -327,8 +327,7 @@ class _Run:
     def __init__(self, config: TrainConfig, rt: Runtime, files: RunFiles, data: DataBundle) -> None:
         self.config, self.rt, self.files, self.data = config, rt, files, data
         self.workers = resolve_workers(config.workers, rt.device, rt.world_size)
-        auto = LOG_EVERY_AUTO["cuda" if rt.device.type == "cuda" else "cpu"]
-        self.log_every = auto if config.log_every == "auto" else int(config.log_every)
+        self.log_every = resolve_log_every(config.log_every, rt.device)
         self.sampler = EpochBatchSampler(
             len(data.train), config.batch_size, config.seed, rt.rank, rt.world_size
         )

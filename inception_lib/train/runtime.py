@@ -15,9 +15,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .config import TrainConfig
+from .config import LOG_EVERY_AUTO, TrainConfig
 
-__all__ = ["Runtime", "native_bf16", "torchrun_env", "resolve_workers"]
+__all__ = ["Runtime", "native_bf16", "torchrun_env", "resolve_workers", "resolve_log_every"]
 
 
 def native_bf16(device: torch.device) -> bool:
@@ -48,6 +48,15 @@ def resolve_workers(workers: int | str, device: torch.device, world_size: int = 
     if device.type != "cuda":
         return 0
     return max(1, min(8, (os.cpu_count() or 2) // world_size))
+
+
+def resolve_log_every(log_every: int | str, device: torch.device) -> int:
+    """Steps between training records: an explicit count, or "auto" = every step on the CPU (where the
+    engine reads each step's loss anyway, before the weights change) and every
+    ``LOG_EVERY_AUTO["cuda"]`` steps on a GPU, so the GPU runs ahead of the host between records."""
+    if log_every != "auto":
+        return int(log_every)
+    return LOG_EVERY_AUTO["cuda" if device.type == "cuda" else "cpu"]
 
 
 @dataclass
