@@ -40,6 +40,11 @@ def test_fashion_mnist_run_reports_the_test_set_once_at_the_end(fashion, tmp_pat
     assert tests[0]["top1"] in {k / 20 for k in range(21)}  # 20 fabricated test images
     assert [r["kind"] for r in _records(out)].count("eval") == 2  # the held-out part, every epoch
     assert summary["classes"][0] == "T-shirt/top" and summary["cpu_time_s"] > 0
+    saved = json.loads((out / "test_predictions.json").read_text())
+    assert saved["labels"] == "".join(str(i % 10) for i in range(20)) and saved["step"] == summary["steps"]
+    for key, top1 in (("predictions", "top1"), ("ema_predictions", "ema_top1")):
+        hits = sum(p == t for p, t in zip(saved[key], saved["labels"], strict=True))
+        assert hits / 20 == summary["test"][top1]
     no_test = engine.train(TrainConfig(out=str(tmp_path / "r2"), max_steps=1, test_eval=False, **fashion))
     assert no_test["test"] is None
 

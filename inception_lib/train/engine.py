@@ -202,11 +202,13 @@ def evaluate(
     rank: int = 0,
     world_size: int = 1,
     workers: int = 0,
+    predictions: list[int] | None = None,
 ) -> dict[str, float]:
     """Loss (plain cross-entropy), top-1 and top-5 accuracy of ``model`` in eval mode on ``dataset``.
 
     Under several processes each evaluates samples rank, rank + world_size, ... and the sums are
-    all-reduced, so every process returns the numbers for the whole dataset.
+    all-reduced, so every process returns the numbers for the whole dataset. A list passed as
+    ``predictions`` receives the top-1 class of each sample this process evaluated, in order.
     """
     device = torch.device(device)
     rt = Runtime(device, autocast_dtype, channels_last, rank, world_size, distributed=world_size > 1)
@@ -223,6 +225,8 @@ def evaluate(
         totals[1] += (top5[:, 0] == labels).sum()
         totals[2] += (top5 == labels[:, None]).any(dim=1).sum()
         totals[3] += labels.numel()
+        if predictions is not None:
+            predictions.extend(top5[:, 0].tolist())
     rt.all_reduce(totals)
     model.train(was_training)
     loss, top1, top5, n = totals.tolist()
@@ -451,7 +455,14 @@ class _Run:
         """The official test set, evaluated once at the end of the run (raw and averaged weights)."""
         if self.data.test is None or not self.config.test_eval:
             return None
-        record = self._evaluate(step, self.data.test, kind="test")
+        predicted: dict[str, list[int]] = {"predictions": [], "ema_predictions": []}
+        record = self._evaluate(step, self.data.test, kind="test", predicted=predicted)
+        test = self.data.test
+        if self.rt.world_size == 1 and self.data.num_classes <= 10 and isinstance(test, TensorImages):
+            digits = {key: "".join(map(str, values)) for key, values in predicted.items() if values}
+            labels = "".join(map(str, test.labels.tolist()))  # one digit per image
+            atomic_write_text(json.dumps({"step": step, "labels": labels, **digits}) + "\n",
+                              self.files.out / "test_predictions.json")  # fmt: skip
         ev = record
         self.log.say(f"test (evaluated once, at the end): loss {ev['loss']:.3f}  top-1 {ev['top1']:.3f}  "
                      f"top-5 {ev['top5']:.3f}")  # fmt: skip
@@ -520,16 +531,20 @@ class _Run:
         self.log.write(self.last_train)
         progress.set_postfix(loss=f"{self.last_train['loss']:.3f}", top1=f"{self.last_train['top1']:.3f}")
 
-    def _evaluate(self, step: int, dataset: Any = None, kind: str = "eval") -> dict[str, Any]:
+    def _evaluate(
+        self, step: int, dataset: Any = None, kind: str = "eval", predicted: dict[str, list] | None = None
+    ) -> dict[str, Any]:
         rt, st = self.rt, self.state
         record: dict[str, Any] = {"kind": kind, "step": step, "epoch": step / st.steps_per_epoch}
         batch = max(1, 2 * self.sampler.local_batch_size)
         dataset = self.data.val if dataset is None else dataset
         args = (dataset, batch, rt.device, rt.amp_dtype, rt.channels_last, rt.rank, rt.world_size,
                 self.workers)  # fmt: skip
-        record.update(evaluate(st.model, *args))
+        predicted = predicted or {}
+        record.update(evaluate(st.model, *args, predictions=predicted.get("predictions")))
         if st.ema is not None:
-            record.update({f"ema_{k}": v for k, v in evaluate(st.ema.module, *args).items()})
+            ema = evaluate(st.ema.module, *args, predictions=predicted.get("ema_predictions"))
+            record.update({f"ema_{k}": v for k, v in ema.items()})
         self.log.write(record)
         return record
 
