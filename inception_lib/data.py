@@ -41,6 +41,7 @@ __all__ = [
     "DatasetNotFoundError",
     "CorruptDataError",
     "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_PUBLISHED",
     "DEBIAN_FASHION_MNIST",
     "read_idx",
     "write_idx",
@@ -356,6 +357,22 @@ FASHION_MNIST_CLASSES = (
     "bag",
     "ankle boot",
 )
+# Published test accuracies, typed once: the "Benchmark" table of the dataset's README (Zalando Research,
+# github.com/zalandoresearch/fashion-mnist; Debian ships it as /usr/share/doc/dataset-fashion-mnist/
+# README.md.gz), whose results are "submitted benchmarks" that Zalando has not verified. Each network
+# was trained to the end by its submitter, with their own budget and preprocessing.
+FASHION_MNIST_PUBLISHED = {
+    "WRN-28-10 + random erasing": 0.963,
+    "WRN-28-10": 0.959,
+    "DenseNet-BC (768 k parameters)": 0.954,
+    "MobileNet": 0.950,
+    "ResNet-18": 0.949,
+    "GoogLeNet": 0.937,
+    "VGG16": 0.935,
+    "two convolutions (best of the table)": 0.939,
+    "two convolutions (weakest of the table)": 0.876,
+    "human (no fashion expertise)": 0.835,
+}
 # Zalando's file names; torchvision and Debian's package keep them (gzipped, or unpacked by torchvision).
 FASHION_MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
