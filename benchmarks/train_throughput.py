@@ -393,12 +393,14 @@ def categorize(op: str) -> str:
     return "element-wise and other"
 
 
-def aten_counts(step: Callable[[], Any], device_time: bool = False) -> tuple[collections.Counter, dict]:
-    """Run ``step`` once under torch.profiler: (aten calls by name, self time per category in ms).
+def aten_counts(step: Callable[[], Any], device_time: bool = False) -> tuple[collections.Counter, dict, dict]:
+    """Run ``step`` once under torch.profiler: (aten calls by name, self time per category in ms, device
+    kernels by name as [calls, ms]; empty without ``device_time``).
 
     The time is the device's (CUDA kernels attributed to the aten op that launched them) when
     ``device_time``, else the CPU's. Ops inside the optimizer's step count as "optimizer" whatever they are.
     """
+    from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity, profile
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device_time else [])
@@ -408,7 +410,13 @@ def aten_counts(step: Callable[[], Any], device_time: bool = False) -> tuple[col
             torch.cuda.synchronize()
     counts: collections.Counter = collections.Counter()
     times: dict[str, float] = collections.defaultdict(float)
+    kernels: dict[str, list] = {}
     for event in prof.events():
+        if device_time and event.device_type == DeviceType.CUDA:  # a kernel (or memcpy/memset) on the GPU
+            entry = kernels.setdefault(event.name[:160], [0, 0.0])
+            entry[0] += 1
+            entry[1] += event.time_range.elapsed_us() / 1e3
+            continue
         if not event.name.startswith("aten::"):
             continue
         counts[event.name] += 1
@@ -418,7 +426,7 @@ def aten_counts(step: Callable[[], Any], device_time: bool = False) -> tuple[col
         else:
             us = event.self_cpu_time_total
         times[_category(event)] += us / 1e3
-    return counts, dict(times)
+    return counts, dict(times), kernels
 
 
 def _category(event: Any) -> str:
@@ -437,9 +445,16 @@ def profile_step(name: str, aux: bool, b: Bench) -> dict:
     for i in range(max(1, b.args.warmup)):
         train_step(state, images, labels, i)
     b.sync()
-    counts, times = aten_counts(lambda: train_step(state, images, labels, 0), b.device.type == "cuda")
+    on_gpu = b.device.type == "cuda"
+    counts, times, kernels = aten_counts(lambda: train_step(state, images, labels, 0), device_time=on_gpu)
     total = sum(times.values()) or 1.0
+    top = sorted(kernels.items(), key=lambda kv: -kv[1][1])[:25]
+    layout = [k for k in kernels if any(key in k.lower() for key in ("nchwtonhwc", "nhwctonchw"))]
     return {
+        "kernels": len(kernels), "kernel_launches": sum(n for n, _ in kernels.values()),
+        "kernel_ms_total": sum(ms for _, ms in kernels.values()),  # vs the step_ms_median: the GPU idle
+        "top_kernels_ms": [{"name": k, "calls": n, "ms": ms} for k, (n, ms) in top],
+        "layout_conversion_kernel_launches": sum(kernels[k][0] for k in layout),
         "aten_calls": sum(counts.values()), "aten_calls_by_op": dict(sorted(counts.items())),
         "time_clock": "device" if b.device.type == "cuda" else "cpu", "self_ms_by_category": times,
         "share_by_category": {k: v / total for k, v in times.items()},
@@ -461,7 +476,7 @@ def step_op_counts(
     images = torch.randn(batch_size, 3, image_size, image_size, generator=gen)
     labels = torch.randint(0, 1000, (batch_size,), generator=gen)
     images, labels = rt.to_device(images, labels)
-    counts, _ = aten_counts(lambda: train_step(state, images, labels, 0))
+    counts, _, _ = aten_counts(lambda: train_step(state, images, labels, 0))
     return counts
 
 

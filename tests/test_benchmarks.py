@@ -146,3 +146,10 @@ def test_fabricated_fashion_files_load(smoke, tmp_path):
     assert data["test"][0].shape == (10, 28, 28)
     # the class sets the brightness, so the fabricated images are learnable, not noise alone
     assert images[labels == 9].mean() > images[labels == 0].mean() + 100
+
+
+def test_fashion_options_replaced(smoke):
+    common = ["--epochs", "8", "--max-minutes", "1.75", "--ema"]
+    assert smoke._replace_option(common, "--epochs", 3) == ["--epochs", "3", "--max-minutes", "1.75", "--ema"]
+    assert smoke._replace_option(common, "--max-steps", 5)[-2:] == ["--max-steps", "5"]
+    assert smoke._replace_option(common, "--epochs", None) == common
