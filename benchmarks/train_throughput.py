@@ -337,7 +337,8 @@ def compile_rows(args: argparse.Namespace, b: Bench, result: dict, tv_state: Tra
             continue
         left = args.deadline_s - (time.perf_counter() - started) if args.deadline_s else math.inf
         measuring = 2 * args.repeats * args.steps * statistics.median(tv_main) * 1.5  # both, with slack
-        need = max(args.min_compile_s, 1.2 * last_compile_s) + measuring
+        # a later compilation reuses the compiled kernels of an earlier one (same operators): about half
+        need = max(args.min_compile_s, 0.5 * last_compile_s) + measuring
         if left < need:
             skip(result, model=model, mode=mode, reason=f"out of time: {left:.0f} s left, {need:.0f} needed")
             update()

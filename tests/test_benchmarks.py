@@ -153,3 +153,27 @@ def test_fashion_options_replaced(smoke):
     assert smoke._replace_option(common, "--epochs", 3) == ["--epochs", "3", "--max-minutes", "1.75", "--ema"]
     assert smoke._replace_option(common, "--max-steps", 5)[-2:] == ["--max-steps", "5"]
     assert smoke._replace_option(common, "--epochs", None) == common
+
+
+def test_gpu_command_lines_are_valid(smoke, tt):
+    """The GPU mode cannot run here, but every command line it builds must parse: the benchmark's options,
+    and each Fashion-MNIST run and the torchrun stage against the engine's own parser and checks."""
+    from inception_lib.train import build_parser, config_from_args
+
+    gpu = smoke.SETTINGS["gpu"]
+    p = tt.build_arg_parser()
+    for stage in ("throughput", "compiled"):
+        args = p.parse_args(gpu[stage])
+        assert args.device == "cuda" and args.image_size == 299 and not args.no_aux
+    compiled = p.parse_args(gpu["compiled"])
+    assert compiled.compile_modes[0] == "default" and compiled.compile_torchvision == "best"
+    engine = build_parser()
+    data = ["--dataset", "fashion-mnist", "--data-dir", "data/fashion-mnist"]
+    for name, options in smoke.FASHION_RUNS.items():
+        config = config_from_args(engine.parse_args([*data, *gpu["fashion"], *options, "--out", "x"]))
+        config.validate()
+        assert (config.image_size, config.batch_size, config.ema) == (75, 256, True), name
+    config = config_from_args(engine.parse_args([*data, *gpu["ddp"], "--out", "x"]))
+    config.validate()
+    assert config.sync_bn and config.max_steps == 20
+    assert set(smoke.OPTIMIZER_SETTINGS.values()) <= set(smoke.FASHION_RUNS)
