@@ -61,6 +61,15 @@ def test_every_config_field_has_a_flag_that_reaches_the_config():
         assert not untouched, (f.name, untouched)
 
 
+def test_trajectory_keys_are_declared_on_the_fields():
+    from inception_lib.train.checkpoint import TRAJECTORY_KEYS
+
+    declared = [f.name for f in fields(TrainConfig) if f.metadata.get("trajectory")]
+    assert list(TRAJECTORY_KEYS) == declared
+    assert {"seed", "lr", "optimizer", "dataset", "holdout", "train_limit"} <= set(TRAJECTORY_KEYS)
+    assert not {"epochs", "max_steps", "device", "out", "log_every", "val_limit"} & set(TRAJECTORY_KEYS)
+
+
 def test_defaults_match_between_parser_and_config():
     assert config_from_args(build_parser().parse_args([])) == TrainConfig()
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from .config import TrainConfig
+from .config import TRAJECTORY_KEYS, TrainConfig
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -45,11 +45,6 @@ __all__ = [
 
 CHECKPOINT_FORMAT = 2  # 2: every tensor on the CPU
 CHECKPOINT_KEYS = ("config", "model", "optimizer", "step", "num_classes", "rng")  # what resuming reads
-TRAJECTORY_KEYS = (
-    "dataset", "image_size", "batch_size", "lr", "lr_decay", "epochs_per_decay", "seed", "aux_weight",
-    "label_smoothing", "optimizer", "momentum", "weight_decay", "clip_grad_norm", "clip_scope", "ema",
-    "ema_decay", "model", "no_aux", "bn_aux", "dropout", "synthetic_train_size", "sync_bn",
-)  # fmt: skip
 
 
 class RunFiles:

@@ -25,7 +25,8 @@ from ..data import DATASETS
 from ..network import MIN_INPUT_SIZE
 from ..recipe import BOOK_RECIPE, CLIP_SCOPES, PAPER_RECIPE
 
-__all__ = ["MODELS", "OPTIMIZERS", "TrainConfig", "ConfigError", "build_parser", "config_from_args"]
+__all__ = ["MODELS", "OPTIMIZERS", "TrainConfig", "TRAJECTORY_KEYS", "ConfigError", "build_parser",
+           "config_from_args"]
 
 MODELS = ("inception_v3", "tiny", "tiny_bn", "googlenet")
 OPTIMIZERS = ("adam", "rmsprop-tf", "rmsprop-torch", "sgd")
@@ -49,6 +50,11 @@ def _opt(default: Any, help: str, group: str, **meta: Any) -> Any:
     return field(default=default, metadata={"help": help, "group": group, **meta})
 
 
+def _key(default: Any, help: str, group: str, **meta: Any) -> Any:
+    """A field that shapes the training trajectory: a resumed run must keep it (:data:`TRAJECTORY_KEYS`)."""
+    return _opt(default, help, group, trajectory=True, **meta)
+
+
 @dataclass
 class TrainConfig:
     """Everything a training run depends on.
@@ -63,17 +69,17 @@ class TrainConfig:
     """
 
     # data
-    dataset: str = _opt("synthetic", "synthetic: generated offline; fashion-mnist: Zalando's photographs "
+    dataset: str = _key("synthetic", "synthetic: generated offline; fashion-mnist: Zalando's photographs "
                         "(Debian's dataset-fashion-mnist, --data-dir or --download); imagenette, cifar10: "
                         "torchvision", "data", choices=DATASETS)  # fmt: skip
     data_dir: str = _opt("data", "where real datasets live", "data")
     download: bool = _opt(False, "download the dataset if it is missing", "data")
-    image_size: int = _opt(299, f"square input size; >= {MIN_INPUT_SIZE} for inception_v3", "data")
-    synthetic_train_size: int = _opt(2000, "training images of the generated dataset", "data")
+    image_size: int = _key(299, f"square input size; >= {MIN_INPUT_SIZE} for inception_v3", "data")
+    synthetic_train_size: int = _key(2000, "training images of the generated dataset", "data")
     synthetic_val_size: int = _opt(500, "validation images of the generated dataset", "data")
-    holdout: int = _opt(5000, "fashion-mnist: training images held out (always the same) for validation",
+    holdout: int = _key(5000, "fashion-mnist: training images held out (always the same) for validation",
                         "data")  # fmt: skip
-    train_limit: int | None = _opt(None, "fashion-mnist: train on the first N remaining training images only",
+    train_limit: int | None = _key(None, "fashion-mnist: train on the first N remaining training images only",
                                    "data", kind="optional_int")  # fmt: skip
     val_limit: int | None = _opt(None, "fashion-mnist: validate on the first N held-out images only", "data",
                                  kind="optional_int")  # fmt: skip
@@ -85,48 +91,48 @@ class TrainConfig:
                               kind="workers")  # fmt: skip
     threads: int = _opt(0, "CPU threads for torch (0: torch's default)", "data")
     # model
-    model: str = _opt("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm; googlenet: "
+    model: str = _key("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm; googlenet: "
                       "torchvision's GoogLeNet (Inception-v1, no auxiliary heads), a baseline", "model",
                       choices=MODELS)  # fmt: skip
-    no_aux: bool = _opt(False, "build no auxiliary classifier", "model")
-    bn_aux: bool = _opt(False, "batch-normalise the aux FC (Table 3, last row)", "model")
-    dropout: float = _opt(BOOK_RECIPE["dropout"], "dropout before the final layer", "model")
-    sync_bn: bool = _opt(False, "SyncBatchNorm across processes (CUDA under torchrun)", "model")
+    no_aux: bool = _key(False, "build no auxiliary classifier", "model")
+    bn_aux: bool = _key(False, "batch-normalise the aux FC (Table 3, last row)", "model")
+    dropout: float = _key(BOOK_RECIPE["dropout"], "dropout before the final layer", "model")
+    sync_bn: bool = _key(False, "SyncBatchNorm across processes (CUDA under torchrun)", "model")
     # recipe (paper sec. 7-8)
     epochs: int = _opt(1, "epochs to train", "recipe")
-    batch_size: int = _opt(32, "GLOBAL batch size, split across processes", "recipe")
+    batch_size: int = _key(32, "GLOBAL batch size, split across processes", "recipe")
     max_steps: int | None = _opt(None, "stop after this many steps in total", "recipe", kind="optional_int")
     max_minutes: float | None = _opt(None, "stop (evaluate, checkpoint) after this much training time",
                                      "run", kind="optional_float")  # fmt: skip
     max_cpu_minutes: float | None = _opt(None, "stop after this much CPU time of this process (fair "
                                          "comparisons on a shared machine)", "run",
                                          kind="optional_float")  # fmt: skip
-    lr: float = _opt(BOOK_RECIPE["lr"], "initial learning rate (the paper's, with rmsprop-tf: 0.045)",
+    lr: float = _key(BOOK_RECIPE["lr"], "initial learning rate (the paper's, with rmsprop-tf: 0.045)",
                      "recipe")  # fmt: skip
-    lr_decay: float = _opt(PAPER_RECIPE["lr_decay"], "learning-rate factor per decay period", "recipe")
-    epochs_per_decay: float = _opt(PAPER_RECIPE["epochs_per_decay"], "epochs per decay period", "recipe")
-    optimizer: str = _opt(BOOK_RECIPE["optimizer"], "adam: the book's default (trains from scratch in "
+    lr_decay: float = _key(PAPER_RECIPE["lr_decay"], "learning-rate factor per decay period", "recipe")
+    epochs_per_decay: float = _key(PAPER_RECIPE["epochs_per_decay"], "epochs per decay period", "recipe")
+    optimizer: str = _key(BOOK_RECIPE["optimizer"], "adam: the book's default (trains from scratch in "
                           "hundreds of steps); rmsprop-tf: the paper's (eps inside the sqrt); rmsprop-torch: "
                           "torch.optim.RMSprop; sgd: momentum SGD", "recipe", choices=OPTIMIZERS)  # fmt: skip
-    momentum: float = _opt(PAPER_RECIPE["rmsprop_momentum"], "momentum (Adam's beta1)", "recipe")
-    weight_decay: float = _opt(PAPER_RECIPE["weight_decay"], "L2 on conv and fc weights", "recipe")
-    clip_grad_norm: float = _opt(PAPER_RECIPE["clip_grad_norm"], "gradient clipping threshold (0: off)",
+    momentum: float = _key(PAPER_RECIPE["rmsprop_momentum"], "momentum (Adam's beta1)", "recipe")
+    weight_decay: float = _key(PAPER_RECIPE["weight_decay"], "L2 on conv and fc weights", "recipe")
+    clip_grad_norm: float = _key(PAPER_RECIPE["clip_grad_norm"], "gradient clipping threshold (0: off)",
                                  "recipe")  # fmt: skip
-    clip_scope: str = _opt(BOOK_RECIPE["clip_scope"], "clip each tensor's gradient (TF-slim's "
+    clip_scope: str = _key(BOOK_RECIPE["clip_scope"], "clip each tensor's gradient (TF-slim's "
                            "clip_gradient_norm) or their global norm", "recipe",
                            choices=CLIP_SCOPES)  # fmt: skip
-    label_smoothing: float = _opt(PAPER_RECIPE["label_smoothing"], "label smoothing epsilon", "recipe")
-    aux_weight: float = _opt(PAPER_RECIPE["aux_weight"], "weight of the auxiliary loss (0: no aux head)",
+    label_smoothing: float = _key(PAPER_RECIPE["label_smoothing"], "label smoothing epsilon", "recipe")
+    aux_weight: float = _key(PAPER_RECIPE["aux_weight"], "weight of the auxiliary loss (0: no aux head)",
                              "recipe")  # fmt: skip
-    ema: bool = _opt(False, "keep a moving average of the weights for evaluation", "recipe")
-    ema_decay: float = _opt(PAPER_RECIPE["ema_decay"], "decay of the moving average", "recipe")
+    ema: bool = _key(False, "keep a moving average of the weights for evaluation", "recipe")
+    ema_decay: float = _key(PAPER_RECIPE["ema_decay"], "decay of the moving average", "recipe")
     # run
     device: str = _opt("auto", "where to train", "run", choices=DEVICES)
     amp: str = _opt("auto", "mixed precision: auto = bf16 (or fp16 + loss scaling) on CUDA, off on CPU",
                     "run", choices=AMP_MODES)  # fmt: skip
     channels_last: str = _opt("auto", "channels_last memory format (auto: on CUDA)", "run", choices=SWITCHES)
     compile: bool = _opt(False, "torch.compile the model", "run")
-    seed: int = _opt(0, "seed of the run (initialisation, data order, augmentation)", "run")
+    seed: int = _key(0, "seed of the run (initialisation, data order, augmentation)", "run")
     out: str = _opt("runs/train", "output folder", "run")
     resume: bool = _opt(False, "continue the run in --out from its checkpoint", "run")
     overwrite: bool = _opt(False, "replace a run already in --out", "run")
@@ -206,6 +212,10 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown TrainConfig fields: {', '.join(unknown)}")
         return cls(**values)
+
+
+# The settings a resumed run must keep, declared on the fields themselves (``trajectory=True``).
+TRAJECTORY_KEYS = tuple(f.name for f in fields(TrainConfig) if f.metadata.get("trajectory"))
 
 
 def _is_int(value: Any, minimum: int) -> bool:

@@ -127,12 +127,11 @@ class Runtime:
             images = images.contiguous(memory_format=torch.channels_last)
         return images, labels.to(self.device, non_blocking=True)
 
-    def wrap(self, model: nn.Module, sync_bn: bool = False) -> nn.Module:
-        """The module that trains: DistributedDataParallel in a process group, else the model itself."""
+    def wrap(self, model: nn.Module) -> nn.Module:
+        """The module that trains: DistributedDataParallel in a process group, else the model itself.
+        (SyncBatchNorm, when asked for, is converted before the weights are loaded: ``_Run._build_state``.)"""
         if not self.distributed:
             return model
-        if sync_bn:
-            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         ids = [self.device.index] if self.device.type == "cuda" else None
         return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
