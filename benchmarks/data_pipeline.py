@@ -39,14 +39,14 @@ def images(fabricated: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def measure(args: argparse.Namespace) -> dict[str, float]:
     config = TrainConfig(model=args.model, image_size=args.image_size, batch_size=args.batch_size,
-                         device=args.device, amp="auto")  # fmt: skip
+                         device=args.device, amp="auto")
     rt = Runtime.start(config)
     x, y = images(args.fabricated)
     data = TensorImages(x, y, args.image_size, FASHION_MNIST_CLASSES, augment=True, shift=2, device=rt.device)
     torch.manual_seed(0)
     model = rt.prepare(build_model(config, 10)).train()
     state = TrainState(config, rt, model, model, make_optimizer(config, model, rt.device), rt.grad_scaler(),
-                       None, steps_per_epoch=10**9)  # fmt: skip
+                       None, steps_per_epoch=10**9)
     order = torch.randperm(len(data), device=rt.device)
     fixed = rt.to_device(*data.batch(order[: args.batch_size]))
 

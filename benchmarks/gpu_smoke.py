@@ -82,7 +82,7 @@ import torch  # noqa: E402
 BUDGET_S = 9 * 60
 FASHION_DIR = REPO / "data" / "fashion-mnist"
 FASHION_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                 "t10k-labels-idx1-ubyte.gz")  # fmt: skip
+                 "t10k-labels-idx1-ubyte.gz")
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 # The Fashion-MNIST runs: name -> options on top of the common ones. inception_v3_seed0 is the book's
@@ -96,7 +96,7 @@ FASHION_RUNS = {
                                   "--lr", "0.045", "--clip-scope", "global", "--dropout", "0.5"],
     "rmsprop_tfslim_tensor_clip": ["--model", "inception_v3", "--seed", "0", "--optimizer", "rmsprop-tf",
                                    "--lr", "0.045", "--clip-scope", "tensor", "--dropout", "0.5"],
-}  # fmt: skip
+}
 OPTIMIZER_SETTINGS = {
     "paper_literal": "rmsprop_paper_global_clip",
     "tf_slim_per_tensor_clip": "rmsprop_tfslim_tensor_clip",
@@ -136,7 +136,7 @@ SETTINGS = {
              "--holdout", "16", "--max-steps", "3", "--threads", "1"],
         timeouts=dict(throughput=150, fashion=300, ddp=120, compiled=200),
     ),
-}  # fmt: skip
+}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class Job:
         self._log.flush()
         print("$", " ".join(cmd[1:]), flush=True)
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)  # fmt: skip
+                                     start_new_session=True)
         self.timed_out = False
         self.wall_s: float | None = None
 
@@ -217,7 +217,7 @@ def python_cmd(*args: str) -> list[str]:
 def engine_cmd(args: list[str], torchrun: bool = False) -> list[str]:
     if torchrun:
         return python_cmd("-m", "torch.distributed.run", "--standalone", "--nnodes", "1", "--nproc_per_node",
-                          "1", "-m", "inception_lib.train", *args)  # fmt: skip
+                          "1", "-m", "inception_lib.train", *args)
     return python_cmd("-m", "inception_lib.train", *args)
 
 
@@ -233,7 +233,7 @@ def preflight(mode: str, data_dir: Path) -> dict[str, Any]:
         "mode": mode, "python": platform.python_version(), "torch": torch.__version__,
         "cuda_available": torch.cuda.is_available(), "cuda": torch.version.cuda, "cpu_count": os.cpu_count(),
         "fvcore_installed": importlib.util.find_spec("fvcore") is not None,
-    }  # fmt: skip
+    }
     try:
         import torchvision
 
@@ -244,7 +244,7 @@ def preflight(mode: str, data_dir: Path) -> dict[str, Any]:
         props = torch.cuda.get_device_properties(0)
         info.update(device_name=props.name, capability=f"{props.major}.{props.minor}",
                     memory_gib=round(props.total_memory / 2**30, 1),
-                    device_count=torch.cuda.device_count())  # fmt: skip
+                    device_count=torch.cuda.device_count())
     compiler = next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
     info["c_compiler"] = shutil.which(compiler) if compiler else None
     if compiler:
@@ -305,19 +305,19 @@ def fabricate_fashion(folder: Path, train: int = 64, test: int = 16, seed: int =
 
 
 def fashion_stage(settings: dict, out: Path, env: dict, deadline: float, data_dir: Path,
-                  only: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+                  only: list[str] | None = None) -> dict[str, Any]:
     """The Fashion-MNIST runs, ``fashion_parallel`` at a time; ``fashion.json`` is rewritten as each ends."""
     names = [n for n in FASHION_RUNS if not only or n in only]
     result: dict[str, Any] = {"data_dir": str(data_dir), "common_options": settings["fashion"],
                               "parallel": settings["fashion_parallel"], "requested": names,
-                              "optimizer_settings": OPTIMIZER_SETTINGS, "runs": {}}  # fmt: skip
+                              "optimizer_settings": OPTIMIZER_SETTINGS, "runs": {}}
     pending, running = list(names), {}
     while pending or running:
         while pending and len(running) < settings["fashion_parallel"]:
             name = pending.pop(0)
             run_dir = out / "fashion" / name
             args = ["--dataset", "fashion-mnist", "--data-dir", str(data_dir), *settings["fashion"],
-                    *FASHION_RUNS[name], "--out", str(run_dir), "--overwrite"]  # fmt: skip
+                    *FASHION_RUNS[name], "--out", str(run_dir), "--overwrite"]
             running[name] = Job(engine_cmd(args), env, out / "logs" / f"fashion_{name}.log", deadline)
         for name, job in list(running.items()):
             code = job.poll()
@@ -333,7 +333,7 @@ def fashion_stage(settings: dict, out: Path, env: dict, deadline: float, data_di
 def _fashion_record(name: str, job: Job, code: int, run_dir: Path) -> dict[str, Any]:
     (run_dir / "checkpoint.pt").unlink(missing_ok=True)  # hundreds of MB: the record is the two small files
     record: dict[str, Any] = {"options": FASHION_RUNS[name], "exit_code": code, "timed_out": job.timed_out,
-                              "wall_s": job.wall_s}  # fmt: skip
+                              "wall_s": job.wall_s}
     summary = read_json(run_dir / "summary.json")
     if code != 0 or summary is None:
         record["error_tail"] = job.tail()
@@ -346,7 +346,7 @@ def _fashion_record(name: str, job: Job, code: int, run_dir: Path) -> dict[str, 
         test_top1_ema=test.get("ema_top1"), images_per_s_median=summary.get("images_per_s_median"),
         wall_time_s=summary.get("wall_time_s"), device_name=summary.get("device_name"),
         data_on_device=summary.get("data_on_device"),
-    )  # fmt: skip
+    )
     return record
 
 
@@ -354,7 +354,7 @@ def ddp_stage(settings: dict, out: Path, env: dict, deadline: float, data_dir: P
     """torchrun with one process: the engine joins a process group and trains through DDP."""
     run_dir = out / "ddp_run"
     data = ["--dataset", "fashion-mnist", "--data-dir", str(data_dir)] if data_dir.is_dir() else [
-        "--dataset", "synthetic", "--synthetic-train-size", "512", "--synthetic-val-size", "64"]  # fmt: skip
+        "--dataset", "synthetic", "--synthetic-train-size", "512", "--synthetic-val-size", "64"]
     args = [*data, *settings["ddp"], "--out", str(run_dir), "--overwrite", "--quiet"]
     job = Job(engine_cmd(args, torchrun=True), env, out / "logs" / "ddp.log", deadline)
     code = job.wait()
@@ -368,7 +368,7 @@ def ddp_stage(settings: dict, out: Path, env: dict, deadline: float, data_dir: P
         "dataset": summary["config"]["dataset"], "steps": summary["steps"],
         "final_train_loss": (summary["final_train"] or {}).get("loss"), "device_name": summary["device_name"],
         "wall_s": job.wall_s,
-    }  # fmt: skip
+    }
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def throughput_table(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "ratio_to_torchvision_eager": r.get("ratio_to_torchvision_eager"),
                 "ratio_per_repeat": r.get("ratio_per_repeat"), "compile_s": r.get("compile_s"),
                 "steps_to_pay_off": r.get("steps_to_pay_off"), "optimizer": r.get("optimizer"),
-            })  # fmt: skip
+            })
     return table
 
 
@@ -406,7 +406,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
             tp.get("exit_code") == 0 and len(eager) == 2
             and all(r["images_per_s"]["median"] > 0 for r in eager)
             and all((r["mfu"] is None) == (mode == "cpu") for r in rows)
-        )  # fmt: skip
+        )
     fashion = results.get("fashion")
     if fashion is not None:
         runs = fashion.get("runs", {})
@@ -414,7 +414,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
             r.get("exit_code") == 0 and math.isfinite(r.get("test_top1") if r.get("test_top1") is not None
                                                       else math.nan)
             for r in runs.values()
-        )  # fmt: skip
+        )
     ddp = results.get("ddp")
     if ddp is not None:
         checks["ddp"] = bool(ddp.get("distributed")) and ddp.get("world_size") == 1
@@ -430,7 +430,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
     best = max(compiled_ours, key=lambda r: r["ratio_to_torchvision_eager"] or 0, default=None)
     runs = (fashion or {}).get("runs", {})
     v3 = [runs[n]["test_top1"] for n in ("inception_v3_seed0", "inception_v3_seed1")
-          if runs.get(n, {}).get("test_top1") is not None]  # fmt: skip
+          if runs.get(n, {}).get("test_top1") is not None]
     gpu = mode == "gpu"
     findings = {
         "eager_ratio": (tp or {}).get("ratio"), "eager_ratio_per_repeat": (tp or {}).get("ratio_per_repeat"),
@@ -439,7 +439,7 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
         "best_compiled_compile_s": best["compile_s"] if best else None,
         "best_compiled_steps_to_pay_off": best["steps_to_pay_off"] if best else None,
         "fashion_test_top1": {n: r.get("test_top1") for n, r in runs.items()},
-    }  # fmt: skip
+    }
     profile = (tp or {}).get("profile", {})
     if len(profile) == 2:  # the two networks' aten calls on this device, and where ours spends its time
         ours, theirs = profile["inception_lib"], profile["torchvision"]
@@ -451,11 +451,11 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
         "best_compiled_at_least_1.5x_torchvision_eager":
             (findings["best_compiled_speedup_vs_torchvision_eager"] or 0) >= 1.5 if gpu else None,
         "inception_v3_test_top1_at_least_0.95": (min(v3) >= 0.95 if v3 else False) if gpu else None,
-    }  # fmt: skip
+    }
     # Targets are findings, not failures: the check passes if every stage ran and produced its records.
     return {"ok": ok, "mode": mode, "checks": checks, "errors": errors, "targets": targets,
             "findings": findings, "throughput_table": table,
-            "stage_s": results.get("stage_s", {})}  # fmt: skip
+            "stage_s": results.get("stage_s", {})}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -496,12 +496,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prepare-data", action="store_true", help="copy Fashion-MNIST to data/ and stop")
     p.add_argument("--skip", nargs="*", default=[], choices=STAGES[1:], help="stages not to run")
     p.add_argument("--fashion-runs", nargs="*", default=None, choices=list(FASHION_RUNS),
-                   help="only these Fashion-MNIST runs (default: all)")  # fmt: skip
+                   help="only these Fashion-MNIST runs (default: all)")
     p.add_argument("--fashion-parallel", type=int, default=None, help="Fashion-MNIST runs at a time")
     p.add_argument("--fashion-epochs", type=int, default=None, help="epochs of each Fashion-MNIST run")
     p.add_argument("--fashion-minutes", type=float, default=None, help="training minutes of each, at most")
     p.add_argument("--timeout", nargs="*", default=[], metavar="STAGE=S",
-                   help="override a stage's timeout, e.g. fashion=240")  # fmt: skip
+                   help="override a stage's timeout, e.g. fashion=240")
     p.add_argument("--budget-s", type=float, default=BUDGET_S, help="the whole script's time (default 9 min)")
     args = p.parse_args(argv)
     if args.prepare_data:
@@ -522,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     deadline = start + args.budget_s
     env = {**os.environ, "TQDM_DISABLE": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     if mode == "cpu":
         env.update(OMP_NUM_THREADS="1", GLOO_SOCKET_IFNAME="lo", CUDA_VISIBLE_DEVICES="")
         data_dir = fabricate_fashion(out / "fashion_data")
@@ -571,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict["total_s"] = round(time.perf_counter() - start, 1)
     write_json(out / "verdict.json", verdict)
     print(json.dumps({k: verdict[k] for k in ("ok", "checks", "errors", "targets", "findings")}, indent=2,
-                     default=str))  # fmt: skip
+                     default=str))
     return 0 if verdict["ok"] else 1
 
 

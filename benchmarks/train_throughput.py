@@ -159,7 +159,7 @@ class Bench:
         want_cuda = args.device != "cpu" and torch.cuda.is_available()
         self.device = torch.device("cuda" if want_cuda else "cpu")
         self.config = TrainConfig(device=self.device.type, amp=args.amp, channels_last="auto",
-                                  image_size=args.image_size, optimizer=args.optimizer)  # fmt: skip
+                                  image_size=args.image_size, optimizer=args.optimizer)
         self.rt = Runtime.start(self.config)  # one process: device, precision, memory format, cuDNN
         self.device_name = torch.cuda.get_device_name(self.device) if want_cuda else "CPU"
         self.peak = peak_flops(self.device_name) if want_cuda else None
@@ -211,7 +211,7 @@ class Bench:
             "model": model, "mode": mode, "batch_size": size, "images_per_s": r,
             "step_ms_median": 1e3 * statistics.median(step_s), "mfu": mfu(self.flops, r["median"], self.peak),
             "optimizer": optimizer_kind(state.optimizer), "repeats": len(step_s), "steps": self.args.steps,
-        }  # fmt: skip
+        }
         if self.device.type == "cuda":
             row["max_memory_gib"] = torch.cuda.max_memory_allocated(self.device) / 2**30
         row.update(extra)
@@ -239,7 +239,7 @@ def _cudagraph_counters() -> dict[str, int]:
     except ImportError:  # pragma: no cover - private API moved
         return {}
     return {f"{group}.{k}": int(v) for group in ("inductor", "stats") for k, v in counters[group].items()
-            if "cudagraph" in k}  # fmt: skip
+            if "cudagraph" in k}
 
 
 def measure(args: argparse.Namespace, on_update: Callable[[dict], None] | None = None) -> dict:
@@ -254,7 +254,7 @@ def measure(args: argparse.Namespace, on_update: Callable[[dict], None] | None =
         "channels_last": b.rt.channels_last, "torch_version": torch.__version__,
         "forward_flops_per_image": b.flops, "peak_flops": b.peak, "cudnn_benchmark": b.device.type == "cuda",
         "rows": [], "skipped": [],
-    }  # fmt: skip
+    }
 
     def update() -> None:
         result["elapsed_s"] = time.perf_counter() - started
@@ -300,7 +300,7 @@ def measure(args: argparse.Namespace, on_update: Callable[[dict], None] | None =
                            "images_per_s_max": r["images_per_s"]["max"], "mfu": r["mfu"],
                            "parameters": sum(p.numel() for p in states[name].model.parameters())}
                     for name, r in models.items()
-                }  # fmt: skip
+                }
                 result["ratio"] = ratio
                 result["ratio_per_repeat"] = paired
             update()
@@ -311,7 +311,7 @@ def measure(args: argparse.Namespace, on_update: Callable[[dict], None] | None =
 
 
 def compile_rows(args: argparse.Namespace, b: Bench, result: dict, tv_state: TrainState,
-                 tv_main: list[float], update: Callable[[], None], started: float) -> None:  # fmt: skip
+                 tv_main: list[float], update: Callable[[], None], started: float) -> None:
     """Our model compiled in each mode and torchvision's in the best of ours so far (after our first mode),
     each interleaved with torchvision eager at the main batch size."""
     size, aux = args.batch_size, not args.no_aux
@@ -326,7 +326,7 @@ def compile_rows(args: argparse.Namespace, b: Bench, result: dict, tv_state: Tra
     for model, mode in plan:
         if mode == "best":
             ours = [r for r in result["rows"] if r["model"] == "inception_lib" and r["mode"] not in ("eager",)
-                    and r["batch_size"] == size]  # fmt: skip
+                    and r["batch_size"] == size]
             if not ours:
                 skip(result, model=model, mode="best", reason="no compiled row of ours")
                 continue
@@ -367,7 +367,7 @@ def compile_rows(args: argparse.Namespace, b: Bench, result: dict, tv_state: Tra
             ratio_to_torchvision_eager=tv_step_s / step_s,
             ratio_per_repeat=_paired_ratios(times["compiled"], times["torchvision"]),
             cudagraph_counters=_cudagraph_counters() if b.device.type == "cuda" else {},
-        ))  # fmt: skip
+        ))
         del state, run
         update()
 
@@ -460,17 +460,17 @@ def profile_step(name: str, aux: bool, b: Bench) -> dict:
         "time_clock": "device" if b.device.type == "cuda" else "cpu", "self_ms_by_category": times,
         "share_by_category": {k: v / total for k, v in times.items()},
         "tensor_core_share": (times.get("convolution", 0) + times.get("matrix product", 0)) / total,
-    }  # fmt: skip
+    }
 
 
 def step_op_counts(
     model: str, image_size: int = 299, batch_size: int = 2, aux: bool = True, amp: str = "off",
     channels_last: bool = False,
-) -> collections.Counter:  # fmt: skip
+) -> collections.Counter:
     """The aten calls of one engine training step of ``model`` on the CPU (float32, or bf16 autocast), in
     contiguous or channels_last memory: what ``tests/test_operator_parity.py`` compares."""
     config = TrainConfig(device="cpu", amp=amp, channels_last="on" if channels_last else "off",
-                         image_size=image_size)  # fmt: skip
+                         image_size=image_size)
     rt = Runtime.start(config)
     state = make_state(build_model(model, aux), rt, config)
     gen = torch.Generator().manual_seed(0)
@@ -502,7 +502,7 @@ def report(result: dict) -> None:
         pay = r.get("steps_to_pay_off")
         pay_text = "" if "compile_s" not in r else "never" if pay is None else f"{pay:.0f}"
         print(f"{r['model']:<15}{r['mode']:<28}{r['batch_size']:>6}{rate:>30}{mfu_text:>7}{ratio:>13}"
-              f"{comp:>11}{pay_text:>15}")  # fmt: skip
+              f"{comp:>11}{pay_text:>15}")
     for s in result["skipped"]:
         print(f"skipped: {s}")
     gflops = result["forward_flops_per_image"] / 1e9
@@ -510,7 +510,7 @@ def report(result: dict) -> None:
     if "ratio" in result:
         rp = result["ratio_per_repeat"]
         print(f"ratio inception_lib / torchvision, eager: {result['ratio']:.3f} (per repeat "
-              f"{rp['min']:.3f}-{rp['median']:.3f}-{rp['max']:.3f}; target >= 1.00)")  # fmt: skip
+              f"{rp['min']:.3f}-{rp['median']:.3f}-{rp['max']:.3f}; target >= 1.00)")
     for name, prof in result.get("profile", {}).items():
         by_share = sorted(prof["share_by_category"].items(), key=lambda kv: -kv[1])
         shares = ", ".join(f"{k} {v:.0%}" for k, v in by_share)
@@ -532,12 +532,12 @@ def build_arg_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", default=TrainConfig.optimizer, help="the engine's optimizer (its default)")
     p.add_argument("--skip-eager", action="store_true", help="no eager rows (only the compiled ones)")
     p.add_argument("--compile-modes", nargs="*", default=[], choices=COMPILE_MODES,
-                   help="torch.compile our model in these modes")  # fmt: skip
+                   help="torch.compile our model in these modes")
     p.add_argument("--compile-torchvision", default="none", choices=("none", "best", *COMPILE_MODES),
-                   help="also compile torchvision's model (best: our fastest mode)")  # fmt: skip
+                   help="also compile torchvision's model (best: our fastest mode)")
     p.add_argument("--compile-backend", default="inductor", help="inductor; eager traces only (cheap tests)")
     p.add_argument("--min-compile-s", type=float, default=0.0,
-                   help="with --deadline-s: assume a compilation takes at least this long")  # fmt: skip
+                   help="with --deadline-s: assume a compilation takes at least this long")
     p.add_argument("--deadline-s", type=float, default=0.0, help="skip compiled rows that would end later")
     p.add_argument("--profile", action="store_true", help="profile one step of each model (eager)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")

@@ -382,7 +382,7 @@ FASHION_MNIST_SIZES = {"train": 60_000, "test": 10_000}
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # apt-get install dataset-fashion-mnist
 FASHION_MNIST_HOLDOUT_SEED = 20_160_101  # fixed: every run holds out the same validation images
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}  # fmt: skip
+              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
 class CorruptDataError(ValueError):
@@ -700,7 +700,7 @@ def build_datasets(
         raise ValueError(f"image_size must be >= 8, got {image_size!r}")
     if name == "fashion-mnist":
         return _fashion_mnist_bundle(image_size, data_dir, download, seed, holdout, train_limit, val_limit,
-                                     device)  # fmt: skip
+                                     device)
     if name == "synthetic":
         train = SyntheticShapes(synthetic_train_size, image_size, seed, "train")
         val = SyntheticShapes(synthetic_val_size, image_size, seed, "val")
@@ -779,9 +779,9 @@ def _fashion_mnist_bundle(
 
     def view(idx: np.ndarray | slice, source: tuple[np.ndarray, np.ndarray], augment: bool) -> TensorImages:
         return TensorImages(source[0][idx], source[1][idx], image_size, FASHION_MNIST_CLASSES, augment, seed,
-                            FASHION_MNIST_SHIFT if augment else 0, device=device)  # fmt: skip
+                            FASHION_MNIST_SHIFT if augment else 0, device=device)
 
     return DataBundle(
         "fashion-mnist", view(train_idx, data["train"], True), view(val_idx, data["train"], False),
         FASHION_MNIST_CLASSES, image_size, test=view(slice(None), data["test"], False),
-    )  # fmt: skip
+    )

@@ -24,7 +24,7 @@ def digits(text: str) -> np.ndarray:
 
 
 def confusion_matrix(labels: Sequence[int] | np.ndarray, predictions: Sequence[int] | np.ndarray,
-                     num_classes: int) -> np.ndarray:  # fmt: skip
+                     num_classes: int) -> np.ndarray:
     """Counts ``m[t, p]``: images of true class t predicted as p (rows sum to each class's images)."""
     labels, predictions = np.asarray(labels, np.int64), np.asarray(predictions, np.int64)
     if labels.shape != predictions.shape:
@@ -58,7 +58,7 @@ def most_confused_pairs(matrix: np.ndarray, classes: Sequence[str], k: int = 5) 
     if matrix.shape != (n, n):
         raise ValueError(f"a {n}-class matrix must be {n} × {n}, got {matrix.shape}")
     pairs = [ConfusedPair(classes[i], classes[j], int(matrix[i, j]), int(matrix[j, i]))
-             for i in range(n) for j in range(i + 1, n)]  # fmt: skip
+             for i in range(n) for j in range(i + 1, n)]
     order = sorted(range(len(pairs)), key=lambda q: (-pairs[q].total, q))
     return [pairs[q] for q in order[:k]]
 

@@ -41,12 +41,12 @@ class Device:
 H200 = Device("NVIDIA H200", 989e12, 4.8e12)
 
 KINDS = ("convolution", "matrix product", "batch norm", "element-wise", "concatenation and copies",
-         "pooling", "optimizer and other")  # fmt: skip
+         "pooling", "optimizer and other")
 _VIEWS = {"view", "_unsafe_view", "t", "transpose", "permute", "expand", "squeeze", "unsqueeze",
           "as_strided", "detach", "alias", "slice", "select", "split", "split_with_sizes", "unbind",
           "_reshape_alias", "reshape", "lift_fresh", "empty", "empty_like", "new_empty",
           "empty_strided", "zeros", "ones", "zeros_like", "ones_like", "new_zeros",
-          "scalar_tensor"}  # fmt: skip
+          "scalar_tensor"}
 
 
 def _kind(name: str) -> str:
@@ -59,7 +59,7 @@ def _kind(name: str) -> str:
     if "pool" in name:
         return "pooling"
     if name in ("cat", "copy_", "clone", "_to_copy", "contiguous", "slice_backward", "select_backward",
-                "index_select", "gather", "stack"):  # fmt: skip
+                "index_select", "gather", "stack"):
         return "concatenation and copies"
     if name.startswith("_foreach") or name.startswith("_fused") or "adam" in name:
         return "optimizer and other"
@@ -131,7 +131,7 @@ def at_batch(
         raise ValueError("the two profiles must call the same operators in the same order")
     t = (batch - b_small) / (b_large - b_small)
     return [OpCall(a.kind, a.flops + t * (b.flops - a.flops), a.bytes + t * (b.bytes - a.bytes))
-            for a, b in zip(small, large, strict=True)]  # fmt: skip
+            for a, b in zip(small, large, strict=True)]
 
 
 def by_kind(calls: list[OpCall], device: Device = H200) -> dict[str, OpKind]:

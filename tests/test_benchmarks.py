@@ -75,7 +75,7 @@ def test_arguments_checked(tt):
 def _row(model, mode, rate, ratio=None, compile_s=None, batch=128):
     return {"model": model, "mode": mode, "batch_size": batch, "mfu": 0.05, "compile_s": compile_s,
             "ratio_to_torchvision_eager": ratio,
-            "images_per_s": {"min": rate, "median": rate, "max": rate}}  # fmt: skip
+            "images_per_s": {"min": rate, "median": rate, "max": rate}}
 
 
 def test_verdict_keeps_partial_results(smoke):
@@ -92,7 +92,7 @@ def test_verdict_keeps_partial_results(smoke):
     assert not verdict["ok"]
     assert verdict["checks"] == {"preflight": True, "throughput": False, "compiled": True}
     assert [(r["model"], r["mode"]) for r in verdict["throughput_table"]] == [
-        ("inception_lib", "eager"), ("torchvision", "eager"), ("inception_lib", "default")]  # fmt: skip
+        ("inception_lib", "eager"), ("torchvision", "eager"), ("inception_lib", "default")]
     assert verdict["targets"]["eager_ratio_at_least_1.00"] is True
     assert verdict["targets"]["best_compiled_at_least_1.5x_torchvision_eager"] is True
     assert verdict["targets"]["inception_v3_test_top1_at_least_0.95"] is False  # no Fashion-MNIST run

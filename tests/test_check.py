@@ -59,19 +59,19 @@ class MyInceptionC(nn.Module):
     """Figure 6, written independently; keywords plant one mistake each."""
 
     def __init__(self, cin, c7, *, pad=(0, 3), order=(0, 1, 2, 3), pool="avg", reduce=True, bias=False,
-                 eps=1e-3, relu_between=True):  # fmt: skip
+                 eps=1e-3, relu_between=True):
         super().__init__()
         self.order, self.pool = order, pool
         self.p_proj = Unit(cin, 192, 1, bias=bias, eps=eps)
         self.dbl = nn.Sequential(
             Unit(cin, c7, 1), Unit(c7, c7, (7, 1), padding=(3, 0)), Unit(c7, c7, (1, 7), padding=(0, 3)),
             Unit(c7, c7, (7, 1), padding=(3, 0)), Unit(c7, 192, (1, 7), padding=(0, 3)),
-        )  # fmt: skip
+        )
         first = [Unit(cin, c7, 1)] if reduce else []
         self.b7 = nn.Sequential(
             *first, Unit(c7 if reduce else cin, c7, (1, 7), padding=pad, relu=relu_between),
             Unit(c7, 192, (7, 1), padding=(3, 0)),
-        )  # fmt: skip
+        )
         self.one = Unit(cin, 192, 1, bias=bias, eps=eps)
 
     def forward(self, x):
@@ -118,7 +118,7 @@ class MyInceptionA(nn.Module):
     def __init__(self, cin, pool_features, *, pool="avg", pool_padding=1, count_include_pad=True):
         super().__init__()
         self.pool = (nn.AvgPool2d(3, 1, pool_padding, count_include_pad=count_include_pad) if pool == "avg"
-                     else nn.MaxPool2d(3, 1, pool_padding))  # fmt: skip
+                     else nn.MaxPool2d(3, 1, pool_padding))
         self.proj = Unit(cin, pool_features, 1)
         self.b1 = Unit(cin, 64, 1)
         self.b5 = nn.Sequential(Unit(cin, 48, 1), Unit(48, 64, 5, padding=2))
@@ -164,7 +164,7 @@ def test_the_library_reference_passes_itself(name: str) -> None:
     ("reader", "name"),
     [(MyInceptionC, "inception_c"), (MyInceptionE, "inception_e"), (MyInceptionA, "inception_a"),
      (MyReduction, "reduction_35to17")],
-)  # fmt: skip
+)
 def test_a_differently_written_correct_module_passes(reader, name: str) -> None:
     result = check_small(reader, name)
     assert result.passed, repr(result)

@@ -113,7 +113,7 @@ def test_pytest_node_checks_exist_and_pass(claim: Claim) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", claim.check],
         cwd=ROOT, capture_output=True, text=True, env=env,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, f"{claim.check}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
     assert " passed" in result.stdout and "no tests ran" not in result.stdout
 

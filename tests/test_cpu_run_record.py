@@ -54,7 +54,7 @@ def test_rerunning_the_recorded_config_reproduces_its_first_steps(tmp_path):
     config = {
         **summary["config"], "out": str(tmp_path / "replay"), "max_steps": STEPS, "max_minutes": None,
         "synthetic_val_size": 8, "overwrite": False, "resume": False, "verbose": False,
-    }  # fmt: skip
+    }
     train(TrainConfig.from_dict(config))
     replay = [r for r in read_metrics(tmp_path / "replay") if r["kind"] == "train"]
     assert [r["step"] for r in replay] == [r["step"] for r in recorded] == list(range(1, STEPS + 1))

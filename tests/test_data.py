@@ -163,5 +163,5 @@ def test_cached_images_equal_the_rendered_ones_to_within_rounding():
         assert y == cy and cx.dtype == torch.float32
         assert (x - cx).abs().max().item() <= 1 / 127.5 / 2 + 1e-6  # rounded to the nearest 1/255
     bundle = build_datasets("synthetic", 24, seed=3, synthetic_train_size=12, synthetic_val_size=4,
-                            cache=True)  # fmt: skip
+                            cache=True)
     assert isinstance(bundle.val, CachedImages) and len(bundle.train) == 12

@@ -55,9 +55,9 @@ def _fake_run(steps, top1_end, seed=0):
     train = [{"kind": "train", "step": s, "epoch": s / 100,
               "top1": min(1, top1_end * s / steps + noise[s - 1]),
               "loss": 2.0 - s / steps, "loss_main": 1.8 - s / steps, "lr": 1e-3, "images_per_s": 30.0}
-             for s in range(1, steps + 1)]  # fmt: skip
+             for s in range(1, steps + 1)]
     return train + [{"kind": "eval", "step": steps, "epoch": steps / 100, "top1": top1_end, "top5": 1.0,
-                     "loss": 0.5, "ema_top1": top1_end, "ema_loss": 0.5}]  # fmt: skip
+                     "loss": 0.5, "ema_top1": top1_end, "ema_loss": 0.5}]
 
 
 def test_chapter6_figures_fit_the_page():
@@ -67,7 +67,7 @@ def test_chapter6_figures_fit_the_page():
     preds = (labels + (np.arange(40) % 3 == 0)) % 10
     matrix = confusion_matrix(labels, preds, 10)
     runs = {"Inception-v3": [_fake_run(300, 0.8), _fake_run(290, 0.82, 1)],
-            "TinyNet": [_fake_run(3000, 0.88), _fake_run(3000, 0.87, 1)]}  # fmt: skip
+            "TinyNet": [_fake_run(3000, 0.88), _fake_run(3000, 0.87, 1)]}
     figures = [
         plots.plot_class_samples(images, labels, FASHION_MNIST_CLASSES),
         plots.plot_model_comparison(runs, batch_size=32),

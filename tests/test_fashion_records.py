@@ -62,13 +62,13 @@ def test_the_comparison_is_fair():
 
 
 @pytest.mark.parametrize("name", ["fashion_cpu/tiny_bn_seed0", "fashion_cpu/inception_v3_seed1",
-                                  "fashion_cpu/inception_v3_rmsprop_global"])  # fmt: skip
+                                  "fashion_cpu/inception_v3_rmsprop_global"])
 def test_rerunning_a_record_reproduces_its_first_steps(name, tmp_path):
     if find_fashion_mnist() is None:
         pytest.fail("Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist (README, 'Data')")
     record = load_record(name)
     config = {**record.config, "out": str(tmp_path / "replay"), "max_steps": 2, "max_cpu_minutes": None,
-              "val_limit": 8, "test_eval": False, "overwrite": False, "verbose": False}  # fmt: skip
+              "val_limit": 8, "test_eval": False, "overwrite": False, "verbose": False}
     train(TrainConfig.from_dict(config))
     replay = [r for r in read_metrics(tmp_path / "replay") if r["kind"] == "train"]
     recorded = record.kind("train")[:2]

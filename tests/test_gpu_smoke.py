@@ -20,7 +20,7 @@ def test_gpu_smoke_cpu_mode(tmp_path):
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "gpu_smoke.py"), "--cpu", "--out", str(out)],
         capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
-    )  # fmt: skip
+    )
     verdict = json.loads((out / "verdict.json").read_text())
     why = json.dumps({k: verdict[k] for k in ("checks", "errors")}, indent=1)
     assert result.returncode == 0, why + result.stderr[-3000:]
@@ -70,5 +70,5 @@ def test_gpu_smoke_cpu_mode(tmp_path):
     assert (row["model"], row["mode"], row["compile_backend"]) == ("inception_lib", "default", "eager")
     assert row["compile_s"] is not None and row["ratio_to_torchvision_eager"] > 0
     assert comp["skipped"] == [{"model": "inception_lib", "mode": "reduce-overhead",
-                                "reason": "CUDA graphs need CUDA"}]  # fmt: skip
+                                "reason": "CUDA graphs need CUDA"}]
     assert len(verdict["throughput_table"]) == len(tp["rows"]) + 1

@@ -47,7 +47,7 @@ def test_same_aten_calls_as_torchvision(bench, amp, channels_last):
             name: bench.step_op_counts(name, image_size=299, batch_size=2, aux=True, amp=amp,
                                        channels_last=channels_last)
             for name in ("inception_lib", "torchvision")
-        }  # fmt: skip
+        }
     finally:
         torch.set_num_threads(threads)
     ours, theirs = counts["inception_lib"], counts["torchvision"]

@@ -154,7 +154,7 @@ def test_every_chapter5_figure_fits_the_text_column():
         "b": {"loss": [3.0, 1.0, 0.1], "update_norm": [0.9, 0.8, 0.2]},
     }
     stats = {"ε = 0": {"confidence": 0.8, "accuracy": 0.5, "logit_gap": 8.0},
-             "ε = 0.1": {"confidence": 0.5, "accuracy": 0.45, "logit_gap": 3.0}}  # fmt: skip
+             "ε = 0.1": {"confidence": 0.5, "accuracy": 0.45, "logit_gap": 3.0}}
     for fig in (
         plot_rmsprop_multiplier(),
         plot_optimizer_race(race),
@@ -180,7 +180,7 @@ def test_reliability_title_is_the_pooled_ece_not_the_mean_of_the_seeds():
     # one confident and one hesitant seed: pooling them differs from averaging their ECEs
     runs = [
         SmoothingRun(0.0, seed, torch.randn(n, 10, generator=gen) * scale,
-                     torch.randint(0, 10, (n,), generator=gen), 1.0)  # fmt: skip
+                     torch.randint(0, 10, (n,), generator=gen), 1.0)
         for seed, n, scale in ((0, 400, 8.0), (1, 50, 0.5))
     ]
     logits, labels = torch.cat([r.logits for r in runs]), torch.cat([r.labels for r in runs])

@@ -325,7 +325,7 @@ def test_recipe_figures_have_titles_and_labels():
     )
 
     stats = {"a": {"confidence": 0.8, "accuracy": 0.9, "logit_gap": 6.0}, "b": {"confidence": 0.6,
-             "accuracy": 0.8, "logit_gap": 4.0}}  # fmt: skip
+             "accuracy": 0.8, "logit_gap": 4.0}}
     race = {"x": {"loss": [3.0, 2.0, 1.0], "update_norm": [0.1, 0.2, 0.1]}}
     for fig in (
         plot_smoothed_targets(10, 0.1, 3),

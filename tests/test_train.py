@@ -220,7 +220,7 @@ def test_parser_covers_every_documented_option():
         "--lr", "--device", "--seed", "--out", "--resume", "--aux-weight", "--label-smoothing",
         "--optimizer", "--ema", "--compile", "--amp", "--workers", "--model", "--no-aux",
         "--checkpoint-every",
-    ):  # fmt: skip
+    ):
         assert flag in options, flag
 
 

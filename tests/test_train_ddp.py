@@ -53,7 +53,7 @@ def _torchrun(out, *extra: str) -> subprocess.CompletedProcess:
         sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
         "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
         "-m", "inception_lib.train", *cli, "--out", str(out), "--quiet", *extra,
-    ]  # fmt: skip
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1", "GLOO_SOCKET_IFNAME": "lo"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
 

@@ -16,7 +16,7 @@ from inception_lib.train.runtime import resolve_workers, torchrun_env
 TINY = dict(
     dataset="synthetic", model="tiny", image_size=32, batch_size=8, epochs=2, synthetic_train_size=32,
     synthetic_val_size=8, verbose=False, device="cpu",
-)  # fmt: skip
+)
 
 pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 

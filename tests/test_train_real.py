@@ -23,7 +23,7 @@ def fashion(tmp_path, monkeypatch):
     monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
     folder = fabricate_fashion_mnist(tmp_path / "fm")
     return dict(dataset="fashion-mnist", data_dir=str(folder), holdout=12, model="tiny_bn", image_size=32,
-                batch_size=8, epochs=2, device="cpu", verbose=False)  # fmt: skip
+                batch_size=8, epochs=2, device="cpu", verbose=False)
 
 
 def _records(out):
@@ -61,7 +61,7 @@ def test_fashion_mnist_resume_mid_epoch_is_bitwise_identical(fashion, tmp_path):
 
 def test_googlenet_baseline_trains(fashion, tmp_path):
     summary = engine.train(TrainConfig(out=str(tmp_path / "g"), **{**fashion, "model": "googlenet",
-                                                                 "max_steps": 2}))  # fmt: skip
+                                                                 "max_steps": 2}))
     assert summary["steps"] == 2 and summary["parameters"] > 5_000_000
     model = engine.build_model(TrainConfig(model="googlenet"), 10)
     assert type(model).__name__ == "GoogLeNet" and model.aux1 is None  # no auxiliary heads

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "inception_lib" / "records" / "fashion_cpu"
 COMMON = ["--dataset", "fashion-mnist", "--image-size", "75", "--batch-size", "32", "--ema", "--threads", "1",
-          "--device", "cpu", "--val-limit", "2000", "--quiet", "--overwrite"]  # fmt: skip
+          "--device", "cpu", "--val-limit", "2000", "--quiet", "--overwrite"]
 MAIN_MINUTES, OPTIMIZER_MINUTES = 6, 3
 PAPER_OPTIMIZER = ["--optimizer", "rmsprop-tf", "--lr", "0.045", "--dropout", "0.5"]
 
@@ -34,7 +34,7 @@ def _main_run(model: str, seed: int) -> list[str]:
 
 def _paper_optimizer(scope: str) -> list[str]:
     return ["--model", "inception_v3", "--seed", "0", *PAPER_OPTIMIZER, "--clip-scope", scope,
-            "--max-cpu-minutes", str(OPTIMIZER_MINUTES), "--no-test-eval"]  # fmt: skip
+            "--max-cpu-minutes", str(OPTIMIZER_MINUTES), "--no-test-eval"]
 
 
 # Two lanes (one per core) of about the same CPU time: name -> options.

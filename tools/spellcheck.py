@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
     if report.strip():
         print(report.rstrip())
     print("spellcheck: " + ("no misspelling" if status == 0 else "misspellings above (or add real words to "
-          f"{WORDS.relative_to(ROOT)})"))  # fmt: skip
+          f"{WORDS.relative_to(ROOT)})"))
     return 0 if status == 0 else 1
 
 

@@ -114,7 +114,7 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
         ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=9)
 
     ax.text(centre, 1.0, f"input {input_size}×{input_size}×{model.in_channels}", ha="center",
-            va="center", fontsize=9, fontweight="bold")  # fmt: skip
+            va="center", fontsize=9, fontweight="bold")
     ax.text(_OUT_X, 1.0, "output H×W×C", ha="left", va="center", fontsize=9, fontweight="bold")
     ax.text(_FIELD_X, 1.0, "receptive field", ha="left", va="center", fontsize=9, fontweight="bold")
     stages: dict[str, list[int]] = {}
@@ -125,7 +125,7 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
         stages.setdefault(stage, []).append(i)
         box(_BOX_X, y, _BOX_W, _block_label(row.block, row.layer), STAGE_COLOURS.get(stage, "#ffffff"))
         ax.annotate("", xy=(centre, y + h / 2), xytext=(centre, previous - (0.25 if i == 0 else h / 2)),
-                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8})  # fmt: skip
+                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8})
         previous = y
         ax.text(_OUT_X, y, _hwc(row.output_shape), ha="left", va="center", fontsize=9)
         field = "whole image" if row.size is None else f"{row.size[0]:,}×{row.size[1]:,} px"
@@ -133,7 +133,7 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
     for stage, indices in stages.items():
         upper, lower = y_of(indices[0]) + 0.4, y_of(indices[-1]) - 0.4
         ax.plot([_BRACKET_X + 0.07, _BRACKET_X, _BRACKET_X, _BRACKET_X + 0.07], [upper, upper, lower, lower],
-                color="#444444", lw=1.0)  # fmt: skip
+                color="#444444", lw=1.0)
         count = len(indices)
         label = stage if count == 1 or stage in ("stem", "head") else f"{count} × {stage}"
         ax.text(_STAGE_RIGHT, (upper + lower) / 2, label, ha="right", va="center", fontsize=9)
@@ -141,13 +141,13 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
         y = y_of(anchor) - 0.5 - aux_rows / 2
         logits = f"{model.aux.fc.out_features:,} logits"
         box(_OUT_X, y, DIAGRAM_WIDTH_IN - 0.2 - _OUT_X, f"aux classifier (training only)\n→ {logits}",
-            STAGE_COLOURS["auxiliary head"], dashed=True, hh=1.25)  # fmt: skip
+            STAGE_COLOURS["auxiliary head"], dashed=True, hh=1.25)
         ax.annotate("", xy=(_OUT_X, y), xytext=(centre, y),
-                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "ls": "--"})  # fmt: skip
+                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "ls": "--"})
     ax.set_xlim(0.0, DIAGRAM_WIDTH_IN)
     ax.set_ylim(bottom, top)
     fig.suptitle(title or f"Inception-v3, block by block, on a {input_size}×{input_size} image",
-                 y=1.0 - 0.12 / height_in, va="top")  # fmt: skip
+                 y=1.0 - 0.12 / height_in, va="top")
     return fig
 
 

@@ -54,7 +54,7 @@ def plot_dataset_samples(dataset: Any, classes: Sequence[str], per_class: int = 
     ncols = min(k, SAMPLES_PER_ROW)
     bands = math.ceil(k / ncols)
     fig, axes = new_figure(1.25 * ncols + 0.2, (1.25 * per_class + 0.45) * bands + 0.5, ncols=ncols,
-                           nrows=bands * per_class)  # fmt: skip
+                           nrows=bands * per_class)
     axes = np.asarray(axes).reshape(bands * per_class, ncols)
     for ax in axes.flat:
         ax.axis("off")
@@ -90,7 +90,7 @@ def plot_smoothed_targets(num_classes: int = 10, eps: float = 0.1, label: int = 
     ax.annotate(
         f"{smooth[label]:.4f}", (label + 0.2, smooth[label]), ha="center", va="bottom", fontsize=9,
         xytext=(0, 2), textcoords="offset points",
-    )  # fmt: skip
+    )
     ax.set_ylim(0, 1.12)
     ax.set_title("The whole target: ε of its mass moves to a uniform prior")
     ax.legend(frameon=False, loc="upper right")
@@ -101,12 +101,12 @@ def plot_smoothed_targets(num_classes: int = 10, eps: float = 0.1, label: int = 
         zoom.annotate(
             f"ε/K = {small:g}", (other + 0.2, small), ha="center", va="bottom", fontsize=9,
             xytext=(0, 3), textcoords="offset points",
-        )  # fmt: skip
+        )
     zoom.annotate(
         "true class: off this scale ↑", (label, top), ha="center", va="top", fontsize=9,
         xytext=(0, -3), textcoords="offset points",
         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
-    )  # fmt: skip
+    )
     zoom.set_title(f"Magnified to 0-{top:.3g}: what each wrong class receives")
     fig.suptitle("Label smoothing of one example's target")
     return fig
@@ -248,7 +248,7 @@ def plot_smoothing_seeds(runs: Sequence[SmoothingRun], num_classes: int = 10, n_
                     ax.annotate(
                         "optimum of the\nsmoothed loss", (i + 0.3, best), xytext=(0, 3),
                         textcoords="offset points", ha="right", va="bottom", fontsize=9,
-                    )  # fmt: skip
+                    )
             ax.set_ylim(bottom=0)
         ax.set_xticks(x, [_eps_label(e) for e in eps_values])
         ax.set_xlim(-0.5, len(eps_values) - 0.5)
@@ -294,7 +294,7 @@ def plot_reliability(runs: Sequence[SmoothingRun], n_bins: int = 10) -> Figure:
         ax.bar(
             centres[filled], conf[filled] - acc[filled], width * 0.95, bottom=acc[filled], color="none",
             edgecolor=OKABE_ITO[3], hatch="///", lw=0.8, label="confidence − accuracy",
-        )  # fmt: skip
+        )
         ax.plot([0, 1], [0, 1], ls="--", color=OKABE_ITO[7], lw=1, label="perfect calibration")
         pooled_ece = expected_calibration_error(logits, labels, n_bins)
         ax.set_title(f"{_eps_label(eps)}: ECE {pooled_ece:.3f}\n({len(chosen)} seeds pooled)")
@@ -341,12 +341,12 @@ def plot_smoothing_explorer_view(
             ax2.annotate(
                 f"K = {other:,}", (0.5, optimal_logit_gap(other, 0.5)), xytext=(2, 0),
                 textcoords="offset points", fontsize=9, color="0.4", va="center",
-            )  # fmt: skip
+            )
     ax2.plot(grid, [optimal_logit_gap(k, float(e)) for e in grid], color=OKABE_ITO[0], lw=2)
     ax2.annotate(
         f"K = {k:,}", (0.5, optimal_logit_gap(k, 0.5)), xytext=(2, 0), textcoords="offset points",
         fontsize=9, color=OKABE_ITO[0], va="center", fontweight="bold",
-    )  # fmt: skip
+    )
     top = 1.1 * max(optimal_logit_gap(c, 0.01) for c in (*context_classes, k))
     if eps > 0:
         gap = optimal_logit_gap(k, eps)
@@ -357,7 +357,7 @@ def plot_smoothing_explorer_view(
             "ε = 0: no finite optimum,\nthe gap grows for ever", (0.01, top * 0.97),
             xytext=(0.08, top * 0.85),
             fontsize=9, color=OKABE_ITO[3], arrowprops={"arrowstyle": "->", "color": OKABE_ITO[3]},
-        )  # fmt: skip
+        )
     ax2.set_xlim(0, 0.5)
     ax2.set_ylim(0, top)
     ax2.margins(x=0)

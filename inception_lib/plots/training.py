@@ -197,10 +197,10 @@ def plot_model_comparison(
             train = [r for r in records if r.get("kind") == "train"]
             seen = [r["step"] * batch_size for r in train]
             ax1.plot(seen, moving_average([r["top1"] for r in train], window), color=colour, lw=1.3,
-                     ls="-" if i == 0 else "--", label=f"{name}, seed {i}")  # fmt: skip
+                     ls="-" if i == 0 else "--", label=f"{name}, seed {i}")
             final = [r for r in records if r.get("kind") == "eval"][-1]
             ax2.plot(final["step"] * batch_size, final["top1"], "o" if i == 0 else "s", color=colour,
-                     ms=8, label=f"{name}, seed {i}")  # fmt: skip
+                     ms=8, label=f"{name}, seed {i}")
     for ax in (ax1, ax2):
         ax.set_xscale("log")
         ax.set_xlabel("training images seen (log scale)")
@@ -251,7 +251,7 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], title: str
         for j in range(len(classes)):
             if matrix[i, j]:
                 ax.text(j, i, f"{matrix[i, j]}", ha="center", va="center", fontsize=8,
-                        color="white" if share[i, j] > 0.5 else "black")  # fmt: skip
+                        color="white" if share[i, j] > 0.5 else "black")
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=9)
     ax.set_yticks(range(len(classes)), classes, fontsize=9)
     ax.set_xlabel("predicted class")

@@ -250,7 +250,7 @@ def git_commit() -> str | None:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
             text=True, timeout=5,
-        )  # fmt: skip
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     commit = result.stdout.strip()

@@ -71,29 +71,29 @@ class TrainConfig:
     # data
     dataset: str = _key("synthetic", "synthetic: generated offline; fashion-mnist: Zalando's photographs "
                         "(Debian's dataset-fashion-mnist, --data-dir or --download); imagenette, cifar10: "
-                        "torchvision", "data", choices=DATASETS)  # fmt: skip
+                        "torchvision", "data", choices=DATASETS)
     data_dir: str = _opt("data", "where real datasets live", "data")
     download: bool = _opt(False, "download the dataset if it is missing", "data")
     image_size: int = _key(299, f"square input size; >= {MIN_INPUT_SIZE} for inception_v3", "data")
     synthetic_train_size: int = _key(2000, "training images of the generated dataset", "data")
     synthetic_val_size: int = _opt(500, "validation images of the generated dataset", "data")
     holdout: int = _key(5000, "fashion-mnist: training images held out (always the same) for validation",
-                        "data")  # fmt: skip
+                        "data")
     train_limit: int | None = _key(None, "fashion-mnist: train on the first N remaining training images only",
-                                   "data", kind="optional_int")  # fmt: skip
+                                   "data", kind="optional_int")
     val_limit: int | None = _opt(None, "fashion-mnist: validate on the first N held-out images only", "data",
-                                 kind="optional_int")  # fmt: skip
+                                 kind="optional_int")
     test_eval: bool = _opt(True, "evaluate the official test set once, at the end (fashion-mnist)", "data",
-                           flag="boolean")  # fmt: skip
+                           flag="boolean")
     cache_images: str = _opt("auto", "keep rendered generated images in memory (auto: on CUDA)", "data",
-                             choices=SWITCHES)  # fmt: skip
+                             choices=SWITCHES)
     workers: int | str = _opt("auto", "DataLoader worker processes (auto: up to 8 on CUDA, 0 on CPU)", "data",
-                              kind="workers")  # fmt: skip
+                              kind="workers")
     threads: int = _opt(0, "CPU threads for torch (0: torch's default)", "data")
     # model
     model: str = _key("inception_v3", "tiny / tiny_bn: a small CNN without / with BatchNorm; googlenet: "
                       "torchvision's GoogLeNet (Inception-v1, no auxiliary heads), a baseline", "model",
-                      choices=MODELS)  # fmt: skip
+                      choices=MODELS)
     no_aux: bool = _key(False, "build no auxiliary classifier", "model")
     bn_aux: bool = _key(False, "batch-normalise the aux FC (Table 3, last row)", "model")
     dropout: float = _key(BOOK_RECIPE["dropout"], "dropout before the final layer", "model")
@@ -103,33 +103,33 @@ class TrainConfig:
     batch_size: int = _key(32, "GLOBAL batch size, split across processes", "recipe")
     max_steps: int | None = _opt(None, "stop after this many steps in total", "recipe", kind="optional_int")
     max_minutes: float | None = _opt(None, "stop (evaluate, checkpoint) after this much training time",
-                                     "run", kind="optional_float")  # fmt: skip
+                                     "run", kind="optional_float")
     max_cpu_minutes: float | None = _opt(None, "stop after this much CPU time of this process (fair "
                                          "comparisons on a shared machine)", "run",
-                                         kind="optional_float")  # fmt: skip
+                                         kind="optional_float")
     lr: float = _key(BOOK_RECIPE["lr"], "initial learning rate (the paper's, with rmsprop-tf: 0.045)",
-                     "recipe")  # fmt: skip
+                     "recipe")
     lr_decay: float = _key(PAPER_RECIPE["lr_decay"], "learning-rate factor per decay period", "recipe")
     epochs_per_decay: float = _key(PAPER_RECIPE["epochs_per_decay"], "epochs per decay period", "recipe")
     optimizer: str = _key(BOOK_RECIPE["optimizer"], "adam: the book's default (trains from scratch in "
                           "hundreds of steps); rmsprop-tf: the paper's (eps inside the sqrt); rmsprop-torch: "
-                          "torch.optim.RMSprop; sgd: momentum SGD", "recipe", choices=OPTIMIZERS)  # fmt: skip
+                          "torch.optim.RMSprop; sgd: momentum SGD", "recipe", choices=OPTIMIZERS)
     momentum: float = _key(PAPER_RECIPE["rmsprop_momentum"], "momentum (Adam's beta1)", "recipe")
     weight_decay: float = _key(PAPER_RECIPE["weight_decay"], "L2 on conv and fc weights", "recipe")
     clip_grad_norm: float = _key(PAPER_RECIPE["clip_grad_norm"], "gradient clipping threshold (0: off)",
-                                 "recipe")  # fmt: skip
+                                 "recipe")
     clip_scope: str = _key(BOOK_RECIPE["clip_scope"], "clip each tensor's gradient (TF-slim's "
                            "clip_gradient_norm) or their global norm", "recipe",
-                           choices=CLIP_SCOPES)  # fmt: skip
+                           choices=CLIP_SCOPES)
     label_smoothing: float = _key(PAPER_RECIPE["label_smoothing"], "label smoothing epsilon", "recipe")
     aux_weight: float = _key(PAPER_RECIPE["aux_weight"], "weight of the auxiliary loss (0: no aux head)",
-                             "recipe")  # fmt: skip
+                             "recipe")
     ema: bool = _key(False, "keep a moving average of the weights for evaluation", "recipe")
     ema_decay: float = _key(PAPER_RECIPE["ema_decay"], "decay of the moving average", "recipe")
     # run
     device: str = _opt("auto", "where to train", "run", choices=DEVICES)
     amp: str = _opt("auto", "mixed precision: auto = bf16 (or fp16 + loss scaling) on CUDA, off on CPU",
-                    "run", choices=AMP_MODES)  # fmt: skip
+                    "run", choices=AMP_MODES)
     channels_last: str = _opt("auto", "channels_last memory format (auto: on CUDA)", "run", choices=SWITCHES)
     compile: bool = _opt(False, "torch.compile the model", "run")
     seed: int = _key(0, "seed of the run (initialisation, data order, augmentation)", "run")
@@ -141,7 +141,7 @@ class TrainConfig:
     )
     log_every: int | str = _opt("auto", "write a training record every N steps (auto: every step on the "
                                 f"CPU, every {LOG_EVERY_AUTO['cuda']} on CUDA)", "run",
-                                kind="auto_int")  # fmt: skip
+                                kind="auto_int")
     eval_every_epoch: bool = _opt(True, "evaluate at the end of every epoch", "run", flag="boolean")
     verbose: bool = _opt(True, "console lines (metrics.jsonl is written either way)", "run", flag="quiet")
     debug_nan_step: int | None = _opt(None, argparse.SUPPRESS, "run", kind="optional_int")
@@ -154,7 +154,7 @@ class TrainConfig:
                     f.name, getattr(self, f.name), f"choose one of {', '.join(f.metadata['choices'])}"
                 )
         positive = ("image_size", "epochs", "batch_size", "synthetic_train_size", "synthetic_val_size",
-                    "holdout")  # fmt: skip
+                    "holdout")
         for name in positive:
             if not _is_int(getattr(self, name), 1):
                 raise ConfigError(name, getattr(self, name), "must be an integer >= 1")
@@ -263,7 +263,7 @@ def _add_option(group: argparse._ArgumentGroup, f: Any) -> None:
         else:
             convert = type(default)
         group.add_argument(_flag(f.name), type=convert, default=default, choices=meta.get("choices"),
-                           help=help_text)  # fmt: skip
+                           help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the same command uses DistributedDataParallel (--batch-size stays global).",
     )
     titles = {"data": "data", "model": "model", "recipe": "recipe (paper sec. 7-8; see inception_lib.recipe)",
-              "run": "run"}  # fmt: skip
+              "run": "run"}
     groups = {key: p.add_argument_group(title) for key, title in titles.items()}
     for f in fields(TrainConfig):
         if f.default is MISSING:  # pragma: no cover - every field has a default

@@ -93,10 +93,10 @@ def make_optimizer(config: TrainConfig, model: nn.Module, device: torch.device) 
     decay, eps = PAPER_RECIPE["rmsprop_decay"], PAPER_RECIPE["rmsprop_eps"]
     if config.optimizer == "rmsprop-tf":
         return TFRMSprop(groups, lr=config.lr, decay=decay, momentum=config.momentum, eps=eps,
-                         foreach=device.type == "cuda")  # fmt: skip
+                         foreach=device.type == "cuda")
     if config.optimizer == "adam":  # L2 in the gradient, as TF's regulariser (the book's default)
         return torch.optim.Adam(groups, lr=config.lr, betas=(config.momentum, 0.999),
-                                fused=device.type == "cuda")  # fmt: skip
+                                fused=device.type == "cuda")
     if config.optimizer == "rmsprop-torch":  # what a literal reading of the paper gives in PyTorch
         return torch.optim.RMSprop(groups, lr=config.lr, alpha=decay, eps=eps, momentum=config.momentum)
     return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
@@ -174,7 +174,7 @@ def _batch_stats(loss: torch.Tensor, main_loss: torch.Tensor, logits: torch.Tens
         (top5[:, 0] == labels).sum().double(),
         (top5 == labels[:, None]).any(dim=1).sum().double(),
         torch.full((), float(n), dtype=torch.float64, device=labels.device),
-    ])  # fmt: skip
+    ])
 
 
 def _raise_if_nonfinite(stats: torch.Tensor, step: int) -> None:
@@ -242,7 +242,7 @@ def _eval_batches(dataset, batch_size: int, rank: int, world_size: int, workers:
         return
     indices = list(range(rank, len(dataset), world_size))
     yield from DataLoader(torch.utils.data.Subset(dataset, indices), batch_size=batch_size, shuffle=False,
-                          num_workers=workers, pin_memory=device.type == "cuda")  # fmt: skip
+                          num_workers=workers, pin_memory=device.type == "cuda")
 
 
 @torch.no_grad()
@@ -316,7 +316,7 @@ def _load_data(config: TrainConfig, rt: Runtime) -> DataBundle:
         sizes = (config.synthetic_train_size, config.synthetic_val_size)
         return build_datasets(config.dataset, config.image_size, config.data_dir, download, config.seed,
                               *sizes, cache, workers, config.holdout, config.train_limit, config.val_limit,
-                              rt.device)  # fmt: skip
+                              rt.device)
 
     if not (rt.distributed and config.download):
         return load(config.download)
@@ -343,7 +343,7 @@ class _Run:
         self.start_step = self._resume_or_clear()
         self.state.net = self._wrap(self.state.model)
         self.log = MetricsLog(files.metrics if rt.is_main else None, config.verbose,
-                              self.start_step if config.resume else None)  # fmt: skip
+                              self.start_step if config.resume else None)
         self.saved_step: int | None = self.start_step if config.resume else None
         self.last_train: dict[str, Any] | None = None
         self.last_eval: dict[str, Any] | None = None
@@ -360,7 +360,7 @@ class _Run:
         model = rt.prepare(model)
         state = TrainState(cfg, rt, model, model, make_optimizer(cfg, model, rt.device), rt.grad_scaler(),
                            ModelEMA(model, cfg.ema_decay) if cfg.ema else None, steps_per_epoch,
-                           check_each_step=rt.device.type == "cpu")  # fmt: skip
+                           check_each_step=rt.device.type == "cpu")
         torch.manual_seed(cfg.seed + rt.rank)  # dropout masks differ between processes, as they should
         return state
 
@@ -400,7 +400,7 @@ class _Run:
             self.data.train, batch_sampler=self.sampler, num_workers=self.workers,
             pin_memory=self.rt.device.type == "cuda", persistent_workers=self.workers > 0,
             generator=torch.Generator().manual_seed(cfg.seed),  # keeps the global RNG untouched
-        )  # fmt: skip
+        )
         progress = _progress(self.total_steps, self.start_step, self.rt.is_main)
         step, started, cpu_started = self.start_step, time.perf_counter(), time.process_time()
         window = _Window(step)
@@ -462,10 +462,10 @@ class _Run:
             digits = {key: "".join(map(str, values)) for key, values in predicted.items() if values}
             labels = "".join(map(str, test.labels.tolist()))  # one digit per image
             atomic_write_text(json.dumps({"step": step, "labels": labels, **digits}) + "\n",
-                              self.files.out / "test_predictions.json")  # fmt: skip
+                              self.files.out / "test_predictions.json")
         ev = record
         self.log.say(f"test (evaluated once, at the end): loss {ev['loss']:.3f}  top-1 {ev['top1']:.3f}  "
-                     f"top-5 {ev['top5']:.3f}")  # fmt: skip
+                     f"top-5 {ev['top5']:.3f}")
         return record
 
     def _step(self, images: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
@@ -484,7 +484,7 @@ class _Run:
             else "No checkpoint was written yet (--checkpoint-every N keeps one); fix the cause"
         )
         return NonFiniteLossError(f"{err} (epoch {epoch + 1}, lr {lr:g}); {where}. {kept}: a lower --lr, "
-                                  "--amp off, or gradient clipping (--clip-grad-norm).")  # fmt: skip
+                                  "--amp off, or gradient clipping (--clip-grad-norm).")
 
     def _boundaries(self, step: int, window: _Window, progress: Any) -> _Window:
         """Log, evaluate and checkpoint where ``step`` calls for it; returns the (new) window."""
@@ -503,7 +503,7 @@ class _Run:
             self.last_eval = self._evaluate(step)
             ev = self.last_eval
             self.log.say(f"epoch {step // spe}/{cfg.epochs}  step {step}  val loss {ev['loss']:.3f}  "
-                         f"top-1 {ev['top1']:.3f}  top-5 {ev['top5']:.3f}")  # fmt: skip
+                         f"top-1 {ev['top1']:.3f}  top-5 {ev['top5']:.3f}")
         if checkpoint:
             self._save(step)
         if evaluate or checkpoint:
@@ -527,7 +527,7 @@ class _Run:
             "kind": "train", "step": step, "epoch": step / self.state.steps_per_epoch,
             "loss": s[0] / s[4], "loss_main": s[1] / s[4], "top1": s[2] / s[4], "top5": s[3] / s[4],
             "lr": self.state.optimizer.param_groups[0]["lr"], "grad_norm": grad_norm, "images_per_s": rate,
-        }  # fmt: skip
+        }
         self.log.write(self.last_train)
         progress.set_postfix(loss=f"{self.last_train['loss']:.3f}", top1=f"{self.last_train['top1']:.3f}")
 
@@ -539,7 +539,7 @@ class _Run:
         batch = max(1, 2 * self.sampler.local_batch_size)
         dataset = self.data.val if dataset is None else dataset
         args = (dataset, batch, rt.device, rt.amp_dtype, rt.channels_last, rt.rank, rt.world_size,
-                self.workers)  # fmt: skip
+                self.workers)
         predicted = predicted or {}
         record.update(evaluate(st.model, *args, predictions=predicted.get("predictions")))
         if st.ema is not None:
@@ -559,7 +559,7 @@ class _Run:
             "model": st.model.state_dict(), "optimizer": st.optimizer.state_dict(),
             "ema": st.ema.state_dict() if st.ema is not None else None,
             "scaler": st.scaler.state_dict() if st.scaler.is_enabled() else None, "rng": rng,
-        }, self.files.checkpoint)  # fmt: skip
+        }, self.files.checkpoint)
         self.saved_step = step
 
     def _summary(self, step: int, wall_time: float, cpu_time: float) -> dict[str, Any]:
@@ -579,7 +579,7 @@ class _Run:
             "channels_last": rt.channels_last, "workers": self.workers, "threads": torch.get_num_threads(),
             "torch_version": torch.__version__, "python_version": platform.python_version(),
             "git_commit": self.commit, "parameters": sum(p.numel() for p in st.model.parameters()),
-        }  # fmt: skip
+        }
         try:  # the installed version, without importing torchvision (seconds)
             summary["torchvision_version"] = importlib.metadata.version("torchvision")
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
@@ -659,4 +659,4 @@ def _progress(total: int, start: int, is_main: bool) -> Any:
     # ``disable`` to False; so we read the variable here too. Only the main process shows a bar.
     env_off = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
     return tqdm(total=total, initial=start, desc="training", unit="step", dynamic_ncols=True,
-                disable=env_off or not is_main)  # fmt: skip
+                disable=env_off or not is_main)

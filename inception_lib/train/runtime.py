@@ -91,7 +91,7 @@ class Runtime:
             )
         device = _resolve_device(config.device, local if env else None)
         rt = cls(device, _resolve_amp(config.amp, device), _resolve_switch(config.channels_last, device),
-                 rank, world, local, distributed=env is not None)  # fmt: skip
+                 rank, world, local, distributed=env is not None)
         if env is not None and not dist.is_initialized():
             if device.type == "cuda":
                 torch.cuda.set_device(device)
