@@ -50,12 +50,17 @@ def test_main_records_report_the_test_set_once_and_keep_its_predictions(name):
 
 
 def test_the_comparison_is_fair():
-    """Same recipe, data and CPU budget for every network; seeds 0 and 1 for each."""
-    configs = {name: load_record(name).config for name in MAIN}
-    varying = {"model", "seed", "out"}
+    """Same recipe, data and CPU budget for every network; seeds 0 and 1 for each; every run ended by its
+    CPU budget, not by its epoch count (which may differ: a limit a run never reaches changes nothing)."""
+    records = {name: load_record(name) for name in MAIN}
+    configs = {name: r.config for name, r in records.items()}
+    varying = {"model", "seed", "out", "epochs"}
     first = next(iter(configs.values()))
     for name, cfg in configs.items():
         assert {k for k in cfg if cfg[k] != first[k]} <= varying, name
+        s = records[name].summary
+        assert s["steps"] < cfg["epochs"] * s["steps_per_epoch"], name
+        assert 60 * cfg["max_cpu_minutes"] <= s["cpu_time_s"] <= 60 * cfg["max_cpu_minutes"] * 1.2, name
     for model, names in FASHION_CPU_RUNS.items():
         assert [configs[n]["model"] for n in names] == [model, model]
         assert [configs[n]["seed"] for n in names] == [0, 1]
