@@ -44,7 +44,7 @@ REQUIRED_BIB_KEYS = {
     "luo2016erf": ("Understanding the Effective Receptive Field", "2016"),
     # The released code the book treats as ground truth.
     "torchvision_inception": ("torchvision.models.inception", "2016"),
-    "tfslim_inception_v3": ("nets/inception\\_v3.py", "2016"),
+    "tfslim_inception_v3": ("TF-Slim image classification models", "2016"),
     "tf_inception_2016": ("Inception in TensorFlow", "2016"),
 }
 # The glossary (book/glossary.md) defines at least these terms.
