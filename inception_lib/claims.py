@@ -1157,13 +1157,13 @@ CLAIMS: tuple[Claim, ...] = (
         where="sec. 8",
         claim="Models are evaluated with a running average of the parameters computed over time.",
         paper="",
-        verdict="untestable",
-        target=CH5,
-        heading="Learning rate, clipping and averaged weights",
-        book="Implements the average with the decay and warm-up of Google's code (`ModelEMA`); chapter 6's "
-        "engine evaluates with it when asked (`ema=True`).",
-        note="The paper gives no number for what the averaging buys at ImageNet scale, and the book's "
-        "short runs on small data cannot stand in for it.",
+        verdict="miniature",
+        target=CH6,
+        book="Implements the average with the decay and warm-up of Google's code (`ModelEMA`, chapter 5); "
+        "chapter 6 evaluates every recorded Fashion-MNIST run with raw and averaged weights.",
+        note="On Fashion-MNIST at 75×75, in short CPU runs of three networks with two seeds each, the "
+        "averaged weights score higher on the test set in every run; the paper gives no number for what "
+        "the averaging buys at ImageNet scale.",
     ),
     Claim(
         key="training-scale",
