@@ -1,6 +1,7 @@
 """Confusion matrices, the most confused pairs, seed spreads; the record loader; chapter 6's new figures
 (each within the book's figure contract: at most 6.9 in wide, no text under 8 pt)."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -87,3 +88,4 @@ def test_chapter6_figures_fit_the_page():
     misclassified = figures[4]
     shown = [ax.get_title() for ax in misclassified.axes if ax.get_title()]
     assert len(shown) == 10 and shown[0] == "T-shirt/top\n→ trouser"
+    plt.close("all")
