@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
+import book_site
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import book_site  # noqa: E402
 
 CHAPTERS = [
     "chapters/01_factorizing",

@@ -30,22 +30,20 @@ import functools
 import http.server
 import json
 import re
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import book_site
 import matplotlib.pyplot as plt
 import pytest
+import vendor_assets
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import book_site  # noqa: E402
-import vendor_assets  # noqa: E402
+from inception_lib import plots
 
-from inception_lib import plots  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -33,15 +33,16 @@ GPU_CHAPTERS = {"chapters/06_training"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 SETUP_TEMPLATE = """\
-# Setup: make `inception_lib` importable. In Colab or a fresh environment this installs it from the
-# book's repository (or from $INCEPTION_LIB_PIP_SPEC); torch is never reinstalled.
+# Setup: make `inception_lib` importable. In Colab or a fresh environment
+# this installs it from the book's repository (or from
+# $INCEPTION_LIB_PIP_SPEC); torch is never reinstalled.
 import importlib.util
 import os
 import sys
 
 if importlib.util.find_spec("inception_lib") is None:
-    _spec = os.environ.get(
-        "INCEPTION_LIB_PIP_SPEC", "{spec}"
+    _spec = os.environ.get("INCEPTION_LIB_PIP_SPEC") or (
+        "{spec}"
     )
     %pip install --quiet {{_spec}}
 """
