@@ -210,7 +210,11 @@ class FreshEnv:
         client = NotebookClient(
             nb, km=km, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(cwd)}}, allow_errors=False
         )
-        client.execute(env=env, cwd=str(cwd))
+        try:
+            client.execute(env=env, cwd=str(cwd))
+        finally:  # the client does not own a kernel manager it was given: stop the kernel here
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
 
 
 @pytest.fixture(scope="session")
