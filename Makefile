@@ -27,7 +27,7 @@ NBVAL := $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/n
 ALT_THREADS := $(shell $(PYTHON) -c "import os; print(1 if (os.cpu_count() or 1) > 1 else 2)")
 OTHER_MACHINE := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=$(ALT_THREADS)
 
-.PHONY: install book pdf test test-site test-code test-fresh-env test-other-machine unit notebooks clean
+.PHONY: install book pdf test test-site test-code test-other-machine unit notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,14 +65,14 @@ book: $(STAMP)
 pdf: book
 	$(BIN)/python tools/make_pdf.py
 
-# Four independent groups run side by side (they share no files; `make -j4`, output kept per group): the
+# Three independent groups run side by side (they share no files; `make -j3`, output kept per group): the
 # site (book, PDF, then the tests that read them), the code (lint, spelling, the unit tests and the first
-# nbval pass), every notebook in a fresh environment, and the second nbval pass in the other numeric
-# environment. Many unit tests train on one thread, so a single group leaves the second core idle.
+# nbval pass), and the notebooks again: the second nbval pass in the other numeric environment, then every
+# notebook in a fresh environment (both use one core at a time, so they share a group).
 SITE_TESTS := tests/test_book.py tests/test_browser.py tests/test_pdf.py
 FRESH_TESTS := tests/test_fresh_env.py
 test: install
-	$(MAKE) -j4 --output-sync=target test-site test-code test-fresh-env test-other-machine
+	$(MAKE) -j3 --output-sync=target test-site test-code test-other-machine
 
 test-site: pdf
 	$(BIN)/pytest -q $(SITE_TESTS)
@@ -83,11 +83,9 @@ test-code: $(STAMP)
 	$(BIN)/python tools/check_workflows.py
 	$(NBVAL) tests chapters $(addprefix --ignore=,$(SITE_TESTS) $(FRESH_TESTS))
 
-test-fresh-env: install
-	$(BIN)/pytest -q $(FRESH_TESTS)
-
-test-other-machine: $(STAMP)
+test-other-machine: install
 	$(OTHER_MACHINE) $(NBVAL) chapters
+	$(BIN)/pytest -q $(FRESH_TESTS)
 
 # Quick loop while writing code: the unit tests only.
 unit: $(STAMP)
