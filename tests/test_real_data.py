@@ -4,12 +4,13 @@ and CIFAR-10 (torchvision's folders); the tensor-batched images; clear errors fo
 
 import gzip
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-import inception_lib.data as data_module
+import inception_lib.data.fashion_mnist as fashion_module
 from inception_lib.data import (
     FASHION_MNIST_CLASSES,
     CorruptDataError,
@@ -46,7 +47,7 @@ def fabricate_fashion_mnist(folder, gz=True):
 @pytest.fixture
 def no_debian(monkeypatch, tmp_path):
     """Hide Debian's copy, so that only what a test fabricates can be found."""
-    monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
+    monkeypatch.setattr(fashion_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
 
 
 def test_idx_round_trip_gz_and_plain(tmp_path):
@@ -84,7 +85,7 @@ def test_fashion_mnist_found_in_data_dir_and_torchvision_layout(tmp_path, no_deb
 
 
 def test_fashion_mnist_found_in_the_debian_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", fabricate_fashion_mnist(tmp_path / "deb"))
+    monkeypatch.setattr(fashion_module, "DEBIAN_FASHION_MNIST", fabricate_fashion_mnist(tmp_path / "deb"))
     assert find_fashion_mnist(tmp_path / "empty") == tmp_path / "deb"
 
 
@@ -109,8 +110,8 @@ def test_download_branch_goes_through_torchvision(tmp_path, no_debian, monkeypat
         fetched.append(filename)
         (tmp_path / "x").mkdir(exist_ok=True)
         payload = (source / filename).read_bytes()
-        (data_module.Path(download_root) / filename).write_bytes(payload)
-        (data_module.Path(download_root) / filename[:-3]).write_bytes(gzip.decompress(payload))
+        (Path(download_root) / filename).write_bytes(payload)
+        (Path(download_root) / filename[:-3]).write_bytes(gzip.decompress(payload))
 
     monkeypatch.setattr("torchvision.datasets.mnist.download_and_extract_archive", fake_download)
     bundle = build_datasets("fashion-mnist", 32, data_dir=tmp_path / "data", download=True, holdout=10)
@@ -227,7 +228,7 @@ def test_imagenette_download_branch_fetches_the_archive(tmp_path, monkeypatch):
 
     def fake_download(url, download_root, md5=None, **kwargs):
         fetched.append(url)
-        fabricate_imagenette(data_module.Path(download_root))
+        fabricate_imagenette(Path(download_root))
 
     monkeypatch.setattr("torchvision.datasets.imagenette.download_and_extract_archive", fake_download)
     b = build_datasets("imagenette", 32, data_dir=tmp_path / "data", download=True)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from test_real_data import fabricate_fashion_mnist
 
-import inception_lib.data as data_module
+import inception_lib.data.fashion_mnist as fashion_module
 from inception_lib.data import TensorImages
 from inception_lib.train import TrainConfig, engine, load_checkpoint
 from inception_lib.train.runtime import resolve_log_every
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 @pytest.fixture
 def fashion(tmp_path, monkeypatch):
     """Options for a small Fashion-MNIST run on fabricated files (Debian's copy hidden)."""
-    monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
+    monkeypatch.setattr(fashion_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
     folder = fabricate_fashion_mnist(tmp_path / "fm")
     return dict(dataset="fashion-mnist", data_dir=str(folder), holdout=12, model="tiny_bn", image_size=32,
                 batch_size=8, epochs=2, device="cpu", verbose=False)

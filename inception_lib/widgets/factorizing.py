@@ -1,98 +1,84 @@
-"""Chapter 2's explorer: what the three ways to see an n×n window cost, as n and the grid change.
+"""Chapter 1's explorer: how the window of a stack of convolutions grows with kernel size, depth and stride.
 
-``factorization_explorer`` shows, for a window size n and a grid picked with two sliders, the parameters
-and multiply-accumulates of one n×n convolution, (n−1)/2 stacked 3×3 (sec. 3.1) and a 1×n followed by an
-n×1 (sec. 3.2). The numbers come from ``kernels.factorization_cost``, whose formulas the unit tests check
-against ``count_params`` and ``count_macs`` on the built modules. Every table is precomputed
-(``widgets.explorer``), so the sliders respond on the rendered page, offline, with no Python running;
-under ipywidgets 7 (Colab) a Python callback swaps the tables.
+Each view is the measured receptive field (``kernels.receptive_field``) of one stack built by
+``kernels.conv_stack``, drawn on the same 25×25 input so that windows compare across views, with the window
+size and the weight count in the panel. Every view is precomputed (``widgets.explorer``), so the controls
+respond on the rendered page without Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from matplotlib.figure import Figure
 
-from ..kernels import FACTORIZATIONS, factorization_cost
-from ..tables import Table
+from ..kernels import conv_stack, receptive_field, support_shape, window_trace
+from ..plots.factorizing import plot_window_view
 from .explorer import Explorer, precomputed_explorer
 
-__all__ = [
-    "GRID_CHOICES",
-    "N_CHOICES",
-    "method_label",
-    "factorization_table",
-    "factorization_explorer",
-]
+__all__ = ["STACKS", "INPUT_SIZE", "window_figure", "window_alt", "window_explorer"]
 
-# The grids of Inception-v3 (Table 1 / the released network): stem, 35×35, 17×17 and 8×8 stages.
-GRID_CHOICES: tuple[int, ...] = (8, 17, 35, 73, 147)
-# The window sizes the explorer offers (odd: the factorizations need (n − 1)/2 3×3 layers).
-N_CHOICES: tuple[int, ...] = (3, 5, 7, 9, 11)
-
-
-def method_label(kind: str, n: int) -> str:
-    """A short name of one way to see an n×n window: '5×5', '2 × 3×3' or '1×5 + 5×1'."""
-    if kind == "full":
-        return f"{n}×{n}"
-    if kind == "stacked3x3":
-        return f"{(n - 1) // 2} × 3×3"
-    if kind == "asymmetric":
-        return f"1×{n} + {n}×1"
-    raise ValueError(f"kind must be one of {sorted(FACTORIZATIONS)}, got {kind!r}")
+# The stacks a reader can pick: (label, (kernel size, stride of the first layer)).
+STACKS: tuple[tuple[str, tuple[int, int]], ...] = (
+    ("3×3 convs", (3, 1)),
+    ("5×5 convs", (5, 1)),
+    ("3×3 convs, the first with stride 2", (3, 2)),
+)
+# 25 = 1 (mod 4): after a stride-2 first layer the centre output pixel still sits over the centre input
+# pixel, and the largest window offered (five 5×5: 21×21) stays clear of the padding.
+INPUT_SIZE = 25
 
 
-def factorization_table(n: int, channels: int, grid: int) -> Table:
-    """Parameters and MACs of the three layers seeing an n×n window, ``channels`` in and out, on a grid.
+def _describe(kernel: int, first_stride: int, depth: int) -> tuple[str, int, int]:
+    stack = conv_stack(kernel, depth, first_stride)
+    window = window_trace(stack)[-1].window[0]
+    name = f"{depth} × {kernel}×{kernel}" + (", the first /2" if first_stride == 2 else "")
+    return name, window, depth * kernel * kernel
 
-    One row per method (n×n, stacked 3×3, 1×n + n×1), with the change relative to the n×n layer.
-    """
-    costs = {kind: factorization_cost(kind, n, channels, channels, grid) for kind in FACTORIZATIONS}
-    full = costs["full"]
-    rows = [
-        [
-            method_label(kind, n),
-            cost.layers,
-            cost.params,
-            cost.macs,
-            "reference" if kind == "full" else f"{cost.params / full.params - 1:+.1%}",
-            "reference" if kind == "full" else f"{cost.macs / full.macs - 1:+.1%}",
-        ]
-        for kind, cost in costs.items()
-    ]
-    return Table(
-        rows,
-        ["layer", "convs", "parameters", "MACs", "parameters vs n×n", "MACs vs n×n"],
-        title=f"n = {n}, {channels}→{channels} channels, {grid}×{grid} grid",
+
+def window_figure(kernel: int, first_stride: int, depth: int) -> Figure:
+    """The receptive field of ``conv_stack(kernel, depth, first_stride)`` on a 25×25 input, framed."""
+    stack = conv_stack(kernel, depth, first_stride)
+    field = receptive_field(stack, 1, INPUT_SIZE)
+    name, window, weights = _describe(kernel, first_stride, depth)
+    measured = support_shape(field)
+    if measured != (window, window):  # the analytic count and the measurement must agree
+        raise AssertionError(f"{name}: measured window {measured}, counted {window}×{window}")
+    return plot_window_view(
+        field,
+        title=f"{name}: the centre output pixel sees {window}×{window}",
+        subtitle=f"{weights} weights per channel pair (one {window}×{window} kernel: {window * window})",
     )
 
 
-def factorization_explorer(
-    n: int = 5,
-    channels: int = 192,
-    grid: int = 35,
-    n_values: Sequence[int] = N_CHOICES,
-    grids: Sequence[int] = GRID_CHOICES,
-) -> Explorer:
-    """Sliders for the window size n and the grid; below them the table of the three layers' costs.
+def window_alt(kernel: int, first_stride: int, depth: int) -> str:
+    """The alt text of one view: what the heat map shows, in words."""
+    name, window, weights = _describe(kernel, first_stride, depth)
+    stride = " The first layer's stride 2 doubles the step of every later layer." if first_stride == 2 else ""
+    return (
+        f"Heat map on a {INPUT_SIZE} by {INPUT_SIZE} input: the centre output pixel of {name} convolutions "
+        f"depends on a {window} by {window} window, framed, with the most paths from its centre and the "
+        f"fewest from its corners; the stack has {weights} weights per channel pair.{stride}"
+    )
 
-    ``channels`` in and out is fixed (192: the 35×35 stage). Every table (``len(n_values) ×
-    len(grids)``, 25 by default) is computed when the cell runs, so the sliders switch tables on the
-    rendered page too (``widgets.explorer``); ``n`` and ``grid`` pick the table shown first.
-    """
-    for value in n_values:
-        factorization_cost("full", value, channels, channels, 1)  # validate before building any view
-    for value in grids:
-        factorization_cost("full", 3, channels, channels, value)
 
-    def render(**values: int) -> str:
-        return factorization_table(values["window n"], channels, values["grid"])._repr_html_()
+def window_explorer(depths: tuple[int, ...] = (1, 2, 3, 4, 5), stack: str = "3×3 convs", depth: int = 2
+                    ) -> Explorer:
+    """Sliders for the stack (3×3, 5×5, or 3×3 with a stride-2 first layer) and its depth; 15 views."""
+    options = {label: value for label, value in STACKS}
+    if stack not in options:
+        raise ValueError(f"stack must be one of {list(options)}, got {stack!r}")
+
+    def render(**values: object) -> Figure:
+        kernel, first_stride = values["stack"]
+        return window_figure(kernel, first_stride, values["depth"])
+
+    def alt(**values: object) -> str:
+        kernel, first_stride = values["stack"]
+        return window_alt(kernel, first_stride, values["depth"])
 
     return precomputed_explorer(
-        f"cost of an n×n window, {channels}→{channels} channels",
-        {
-            "window n": [(f"{v}×{v}", v) for v in n_values],
-            "grid": [(f"{g}×{g}", g) for g in grids],
-        },
+        "receptive field of a stack",
+        {"stack": list(STACKS), "depth": [(str(d), d) for d in depths]},
         render,
-        initial={"window n": n, "grid": grid},
+        alt=alt,
+        initial={"stack": options[stack], "depth": depth},
     )
