@@ -4,6 +4,9 @@ The paper motivates label smoothing by over-confidence: with one-hot targets the
 an infinitely large gap between the true logit and the others, and the model "becomes too confident about
 its predictions" (sec. 7). This module measures that on held-out data:
 
+* :func:`optimal_logit_gap`: where the smoothed loss is smallest, the finite gap between the true-class
+  logit and the others that label smoothing aims for; :func:`confidence_stats`: how confident a
+  classifier's outputs are, how right, and how large its logit gap.
 * :func:`reliability_bins`: a reliability diagram's data. Predictions are grouped by their confidence (the
   top-class probability); a calibrated model is right in a bin as often as it is confident there.
 * :func:`expected_calibration_error` (ECE): the gap between confidence and accuracy, averaged over the bins
@@ -30,9 +33,11 @@ from torch import nn
 
 from .data import SyntheticShapes
 from .layers import ConvBNReLU
-from .recipe import TFRMSprop, confidence_stats, label_smoothing_loss
+from .recipe import TFRMSprop, _check_eps, label_smoothing_loss
 
 __all__ = [
+    "optimal_logit_gap",
+    "confidence_stats",
     "ReliabilityBins",
     "reliability_bins",
     "expected_calibration_error",
@@ -43,6 +48,50 @@ __all__ = [
     "paired_differences",
     "summarize",
 ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# What label smoothing does to the logits (sec. 7)
+
+
+def optimal_logit_gap(num_classes: int, eps: float = 0.1) -> float:
+    """The gap between the true-class logit and the others at which the smoothed loss is smallest.
+
+    Softmax matches q' exactly when z_y − z_k = log(q'(y) / q'(k)) = log(1 + K(1 − ε)/ε); without
+    smoothing (ε = 0) there is no minimum and the gap grows for ever (paper sec. 7, "the largest logit
+    becomes much larger than all others"). Returns ``inf`` for ε = 0.
+    """
+    _check_eps(eps)
+    if eps == 0.0:
+        return math.inf
+    return math.log1p(num_classes * (1.0 - eps) / eps)
+
+
+def confidence_stats(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """How confident a classifier is and how right: the numbers behind "label smoothing makes the model
+    less confident" (sec. 7; Müller et al. 2019).
+
+    ``confidence``: mean probability of the top class; ``accuracy``: fraction whose top class is right;
+    ``logit_gap``: mean of (largest logit − mean of the other logits), which label smoothing pulls towards
+    :func:`optimal_logit_gap` while plain cross-entropy lets it grow; ``max_logit``: mean largest logit.
+    """
+    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"expected logits (N, K) and labels (N,), got {tuple(logits.shape)}, {tuple(labels.shape)}"
+        )
+    logits = logits.double()
+    top, pred = logits.max(dim=1)
+    others = (logits.sum(dim=1) - top) / (logits.shape[1] - 1)
+    return {
+        "confidence": float(torch.softmax(logits, dim=1).max(dim=1).values.mean()),
+        "accuracy": float((pred == labels).double().mean()),
+        "logit_gap": float((top - others).mean()),
+        "max_logit": float(top.mean()),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# Calibration: reliability bins and the expected calibration error
 
 
 def _check_logits(logits: torch.Tensor, labels: torch.Tensor) -> None:
@@ -124,7 +173,7 @@ def expected_calibration_error(logits: torch.Tensor, labels: torch.Tensor, n_bin
 
 
 def calibration_stats(logits: torch.Tensor, labels: torch.Tensor, n_bins: int = 10) -> dict[str, float]:
-    """:func:`~inception_lib.recipe.confidence_stats` (accuracy, confidence, logit gap, max logit) plus
+    """:func:`confidence_stats` (accuracy, confidence, logit gap, max logit) plus
     ``ece`` and ``overconfidence`` (mean confidence − accuracy; > 0: more confident than right)."""
     _check_logits(logits, labels)
     stats = confidence_stats(logits.detach(), torch.as_tensor(labels))

@@ -532,10 +532,10 @@ def check_smoothed_target() -> Finding:
     """Sec. 7: q'(k) = (1 − ε)δ + ε/K; the true class keeps 0.9001 for K = 1000, ε = 0.1."""
     import torch
 
-    from .recipe import smooth_targets, smoothed_true_class_probability
+    from .recipe import smooth_targets
 
     q = smooth_targets(torch.tensor([7]), 1000, 0.1).double()[0]
-    kept = smoothed_true_class_probability(1000, 0.1)
+    kept = 1 - 0.1 + 0.1 / 1000  # the formula: 1 − ε + ε/K
     holds = abs(q.sum().item() - 1) < 1e-6 and abs(q[7].item() - kept) < 1e-6 and round(kept, 4) == 0.9001
     return Finding(holds, {"kept": f"{kept:.4f}"})
 
@@ -565,7 +565,8 @@ def check_smoothing_bounds_the_gap() -> Finding:
     it is smallest at a finite gap, log(1 + K(1 − ε)/ε)."""
     import torch
 
-    from .recipe import PAPER_RECIPE, label_smoothing_loss, optimal_logit_gap
+    from .calibration import optimal_logit_gap
+    from .recipe import PAPER_RECIPE, label_smoothing_loss
 
     def loss(gap: float, k: int, eps: float) -> float:
         logits = torch.zeros(1, k, dtype=torch.float64)

@@ -9,6 +9,10 @@ RMSProp momentum 0.9, auxiliary-loss weight 0.4 (main head 1.0), weight decay 4e
 fully connected weights, moving-average decay 0.9999.
 
 Everything here is plain PyTorch and independent of the network, so each piece can be tested on its own.
+This module holds what the training engine (:mod:`inception_lib.train`) runs, and the smoothed targets the
+loss is defined by. Chapter 5's demonstrations live beside the calibration experiment: the optimal logit
+gap and confidence statistics in :mod:`inception_lib.calibration`, RMSProp's two conventions compared step
+by step in :mod:`inception_lib.optimizer_demos`.
 
 Gradient clipping: the paper, the released code, the book's choice
 -------------------------------------------------------------------
@@ -69,18 +73,13 @@ __all__ = [
     "BOOK_RECIPE",
     "smooth_targets",
     "label_smoothing_loss",
-    "smoothed_true_class_probability",
-    "optimal_logit_gap",
-    "confidence_stats",
     "TFRMSprop",
     "weight_decay_groups",
     "inception_lr",
-    "staircase_lr_lambda",
+    "CLIP_SCOPES",
     "clip_gradients",
+    "global_grad_norm",
     "ModelEMA",
-    "rmsprop_step_multiplier",
-    "first_step_sizes",
-    "optimizer_race",
 ]
 
 # The recipe in one place: paper sec. 7-8, plus the TF reference code where the paper is silent.
@@ -165,48 +164,6 @@ def label_smoothing_loss(logits: torch.Tensor, labels: torch.Tensor, eps: float 
     true_class = log_p.gather(1, labels.to(log_p.device, torch.long).unsqueeze(1)).squeeze(1)  # −H(q, p)
     uniform = log_p.mean(dim=1)  # −H(u, p)
     return -((1.0 - eps) * true_class + eps * uniform).mean()
-
-
-def smoothed_true_class_probability(num_classes: int, eps: float = 0.1) -> float:
-    """What the true class keeps after smoothing: 1 − ε + ε/K (0.9001 for K = 1000, ε = 0.1)."""
-    _check_eps(eps)
-    return 1.0 - eps + eps / num_classes
-
-
-def optimal_logit_gap(num_classes: int, eps: float = 0.1) -> float:
-    """The gap between the true-class logit and the others at which the smoothed loss is smallest.
-
-    Softmax matches q' exactly when z_y − z_k = log(q'(y) / q'(k)) = log(1 + K(1 − ε)/ε); without
-    smoothing (ε = 0) there is no minimum and the gap grows for ever (paper sec. 7, "the largest logit
-    becomes much larger than all others"). Returns ``inf`` for ε = 0.
-    """
-    _check_eps(eps)
-    if eps == 0.0:
-        return math.inf
-    return math.log1p(num_classes * (1.0 - eps) / eps)
-
-
-def confidence_stats(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-    """How confident a classifier is and how right: the numbers behind "label smoothing makes the model
-    less confident" (sec. 7; Müller et al. 2019).
-
-    ``confidence``: mean probability of the top class; ``accuracy``: fraction whose top class is right;
-    ``logit_gap``: mean of (largest logit − mean of the other logits), which label smoothing pulls towards
-    :func:`optimal_logit_gap` while plain cross-entropy lets it grow; ``max_logit``: mean largest logit.
-    """
-    if logits.dim() != 2 or logits.shape[0] != labels.shape[0]:
-        raise ValueError(
-            f"expected logits (N, K) and labels (N,), got {tuple(logits.shape)}, {tuple(labels.shape)}"
-        )
-    logits = logits.double()
-    top, pred = logits.max(dim=1)
-    others = (logits.sum(dim=1) - top) / (logits.shape[1] - 1)
-    return {
-        "confidence": float(torch.softmax(logits, dim=1).max(dim=1).values.mean()),
-        "accuracy": float((pred == labels).double().mean()),
-        "logit_gap": float((top - others).mean()),
-        "max_logit": float(top.mean()),
-    }
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -367,22 +324,6 @@ def inception_lr(
     return base_lr * decay ** math.floor(epoch / epochs_per_decay)
 
 
-def staircase_lr_lambda(
-    steps_per_epoch: int, decay: float = 0.94, epochs_per_decay: float = 2.0
-) -> Callable[[int], float]:
-    """A per-step factor for ``torch.optim.lr_scheduler.LambdaLR``: decay^floor(step / (spe · epochs/decay)).
-
-    Call ``scheduler.step()`` after every optimizer step; the base lr is the optimizer's own.
-    """
-    if steps_per_epoch < 1:
-        raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch!r}")
-
-    def factor(step: int) -> float:
-        return inception_lr(step // steps_per_epoch, 1.0, decay, epochs_per_decay)
-
-    return factor
-
-
 CLIP_SCOPES = ("tensor", "global")
 
 
@@ -517,77 +458,3 @@ class ModelEMA:
         self.module.load_state_dict(state["module"])
         self.num_updates = int(state["num_updates"])
         self.decay = float(state["decay"])
-
-
-# --------------------------------------------------------------------------------------------------------
-# Small demonstrations for the book (chapter 5)
-
-
-def rmsprop_step_multiplier(grad: torch.Tensor | float, eps: float = 1.0, style: str = "tf") -> torch.Tensor:
-    """How much RMSProp scales a gradient of constant size |g| once the mean square has settled at g².
-
-    ``"tf"``: 1 / sqrt(g² + ε) (TensorFlow, the paper); ``"torch"``: 1 / (|g| + ε) (torch.optim.RMSprop).
-    With ε = 1 both are close to 1 for small gradients: RMSProp then acts like momentum SGD.
-    """
-    g = torch.as_tensor(grad, dtype=torch.float64).abs()
-    if style == "tf":
-        return 1.0 / torch.sqrt(g * g + eps)
-    if style == "torch":
-        return 1.0 / (g + eps)
-    raise ValueError(f"style must be 'tf' or 'torch', got {style!r}")
-
-
-def first_step_sizes(
-    grads: Sequence[float], lr: float = 0.045, decay: float = 0.9, eps: float = 1.0
-) -> list[tuple[float, float, float]]:
-    """The very first update |Δw| of one weight with gradient g, for TFRMSprop and torch.optim.RMSprop
-    with the same (lr, decay, eps, momentum 0.9): rows (g, TF step, PyTorch step)."""
-    rows = []
-    for g in grads:
-        steps = []
-        for make in (
-            lambda p: TFRMSprop(p, lr=lr, decay=decay, momentum=0.9, eps=eps),
-            lambda p: torch.optim.RMSprop(p, lr=lr, alpha=decay, eps=eps, momentum=0.9),
-        ):
-            w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-            opt = make([w])
-            w.grad = torch.full_like(w, float(g))
-            opt.step()
-            steps.append(float(w.detach().abs()))
-        rows.append((float(g), steps[0], steps[1]))
-    return rows
-
-
-def optimizer_race(
-    make_optimizers: dict[str, Callable[[Sequence[torch.Tensor]], torch.optim.Optimizer]],
-    steps: int = 200,
-    seed: int = 0,
-    num_features: int = 20,
-    num_samples: int = 256,
-) -> dict[str, dict[str, list[float]]]:
-    """Run each optimizer on the same small least-squares problem; return its loss and update size per step.
-
-    The problem: y = X·w* + noise with feature scales spread from 0.1 to 10, so that gradients of very
-    different sizes meet the optimizer (where RMSProp's per-coordinate scaling matters). Returns
-    ``{name: {"loss": [...], "update_norm": [...]}}`` with ``steps`` entries each (loss before each step).
-    """
-    gen = torch.Generator().manual_seed(seed)
-    scales = torch.logspace(-1, 1, num_features, dtype=torch.float64)
-    x = torch.randn(num_samples, num_features, generator=gen, dtype=torch.float64) * scales
-    w_true = torch.randn(num_features, generator=gen, dtype=torch.float64) / scales
-    y = x @ w_true + 0.1 * torch.randn(num_samples, generator=gen, dtype=torch.float64)
-    results: dict[str, dict[str, list[float]]] = {}
-    for name, make in make_optimizers.items():
-        w = torch.zeros(num_features, dtype=torch.float64, requires_grad=True)
-        opt = make([w])
-        losses, updates = [], []
-        for _ in range(steps):
-            loss = 0.5 * ((x @ w - y) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            before = w.detach().clone()
-            opt.step()
-            losses.append(float(loss.detach()))
-            updates.append(float((w.detach() - before).norm()))
-        results[name] = {"loss": losses, "update_norm": updates}
-    return results

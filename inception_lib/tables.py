@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ["Table", "table", "MISSING"]
+__all__ = ["Table", "MISSING"]
 
 MISSING = (None, "", "-", "–", "—", "n/a")  # cells that stand for "no value" and do not make a column text
 
@@ -106,13 +106,3 @@ class Table:
             parts.append(f"<tr>{body}</tr>")
         parts.append("</tbody></table>")
         return "\n".join(parts)
-
-
-def table(
-    rows: Sequence[Sequence[object]],
-    columns: Sequence[str],
-    title: str | None = None,
-    float_format: str = ".3g",
-) -> Table:
-    """Shorthand for ``Table(rows, columns, title, float_format)``."""
-    return Table(rows, columns, title=title, float_format=float_format)

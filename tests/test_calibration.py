@@ -1,4 +1,5 @@
-"""calibration.py: reliability bins, ECE, and the label-smoothing experiment of chapter 5."""
+"""calibration.py: the optimal logit gap, confidence, reliability bins, ECE, and the label-smoothing
+experiment of chapter 5."""
 
 import math
 
@@ -9,13 +10,45 @@ from inception_lib.calibration import (
     SmallConvNet,
     SmoothingRun,
     calibration_stats,
+    confidence_stats,
     expected_calibration_error,
     label_smoothing_experiment,
+    optimal_logit_gap,
     paired_differences,
     reliability_bins,
     summarize,
 )
 from inception_lib.counting import count_params
+from inception_lib.recipe import label_smoothing_loss
+
+
+def test_optimal_logit_gap_minimises_smoothed_loss():
+    k, eps = 10, 0.1
+    gap = optimal_logit_gap(k, eps)
+    assert gap == pytest.approx(math.log(1 + k * (1 - eps) / eps))
+
+    def loss_at(g):
+        logits = torch.zeros(1, k, dtype=torch.float64)
+        logits[0, 0] = g
+        return label_smoothing_loss(logits, torch.tensor([0]), eps).item()
+
+    assert loss_at(gap) < loss_at(gap - 0.5)
+    assert loss_at(gap) < loss_at(gap + 0.5)
+    assert optimal_logit_gap(k, 0.0) == math.inf
+
+
+def test_confidence_stats():
+    logits = torch.tensor([[4.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    labels = torch.tensor([0, 2])
+    stats = confidence_stats(logits, labels)
+    assert stats["accuracy"] == 0.5
+    assert stats["logit_gap"] == pytest.approx((4.0 + 1.0) / 2)
+    assert stats["max_logit"] == pytest.approx(2.5)
+    p0 = math.exp(4) / (math.exp(4) + 2)
+    p1 = math.e / (math.e + 2)
+    assert stats["confidence"] == pytest.approx((p0 + p1) / 2)
+    with pytest.raises(ValueError):
+        confidence_stats(logits, labels[:1])
 
 
 def two_class_logits(confidences, predicted):

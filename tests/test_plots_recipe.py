@@ -6,11 +6,15 @@ import pytest
 import torch
 from matplotlib.colors import to_hex
 
-from inception_lib.calibration import SmoothingRun, expected_calibration_error, reliability_bins
+from inception_lib.calibration import (
+    SmoothingRun,
+    expected_calibration_error,
+    optimal_logit_gap,
+    reliability_bins,
+)
 from inception_lib.data import SyntheticShapes
 from inception_lib.plots.common import OKABE_ITO, figure_problems
 from inception_lib.plots.recipe import (
-    plot_confidence,
     plot_dataset_samples,
     plot_lr_schedule,
     plot_optimizer_race,
@@ -20,7 +24,7 @@ from inception_lib.plots.recipe import (
     plot_smoothing_explorer_view,
     plot_smoothing_seeds,
 )
-from inception_lib.recipe import optimal_logit_gap, smooth_targets
+from inception_lib.recipe import smooth_targets
 
 matplotlib.use("Agg")
 
@@ -153,13 +157,10 @@ def test_every_chapter5_figure_fits_the_text_column():
         "a": {"loss": [3.0, 2.0, 1.0], "update_norm": [0.5, 0.4, 0.3]},
         "b": {"loss": [3.0, 1.0, 0.1], "update_norm": [0.9, 0.8, 0.2]},
     }
-    stats = {"ε = 0": {"confidence": 0.8, "accuracy": 0.5, "logit_gap": 8.0},
-             "ε = 0.1": {"confidence": 0.5, "accuracy": 0.45, "logit_gap": 3.0}}
     for fig in (
         plot_rmsprop_multiplier(),
         plot_optimizer_race(race),
         plot_lr_schedule(),
-        plot_confidence(stats, 10),
         plot_smoothing_explorer_view(0.1, 1000),
     ):
         _assert_book_style(fig)

@@ -13,16 +13,9 @@ from inception_lib.recipe import (
     ModelEMA,
     TFRMSprop,
     clip_gradients,
-    confidence_stats,
-    first_step_sizes,
     inception_lr,
     label_smoothing_loss,
-    optimal_logit_gap,
-    optimizer_race,
-    rmsprop_step_multiplier,
     smooth_targets,
-    smoothed_true_class_probability,
-    staircase_lr_lambda,
     weight_decay_groups,
 )
 
@@ -39,7 +32,6 @@ def test_smooth_targets_paper_formula_and_study_note_form():
     assert q[0, 3].item() == pytest.approx(0.9001, abs=1e-6)  # not 0.9
     assert q[0, 0].item() == pytest.approx(e, rel=1e-6)
     assert q[1, 999].item() == pytest.approx(0.9001, abs=1e-6)
-    assert smoothed_true_class_probability(k, eps) == pytest.approx(0.9001)
 
 
 def test_smooth_targets_eps_zero_is_one_hot():
@@ -80,21 +72,6 @@ def test_label_smoothing_loss_is_mixture_of_two_cross_entropies():
 def test_smoothing_rejects_bad_input(call):
     with pytest.raises(ValueError):
         call()
-
-
-def test_optimal_logit_gap_minimises_smoothed_loss():
-    k, eps = 10, 0.1
-    gap = optimal_logit_gap(k, eps)
-    assert gap == pytest.approx(math.log(1 + k * (1 - eps) / eps))
-
-    def loss_at(g):
-        logits = torch.zeros(1, k, dtype=torch.float64)
-        logits[0, 0] = g
-        return label_smoothing_loss(logits, torch.tensor([0]), eps).item()
-
-    assert loss_at(gap) < loss_at(gap - 0.5)
-    assert loss_at(gap) < loss_at(gap + 0.5)
-    assert optimal_logit_gap(k, 0.0) == math.inf
 
 
 # ---------------------------------------------------------------------------------------------- RMSProp
@@ -184,28 +161,6 @@ def test_tf_rmsprop_rejects_bad_hyperparameters():
             TFRMSprop([w], **kwargs)
 
 
-def test_step_multiplier_styles():
-    g = torch.tensor([0.0, 1.0, 3.0])
-    assert torch.allclose(rmsprop_step_multiplier(g, 1.0, "tf"), 1 / torch.sqrt(g.double() ** 2 + 1))
-    assert torch.allclose(rmsprop_step_multiplier(g, 1.0, "torch"), 1 / (g.double() + 1))
-    with pytest.raises(ValueError):
-        rmsprop_step_multiplier(g, 1.0, "keras")
-
-
-def test_optimizer_race_records_every_step_and_separates_the_optimizers():
-    out = optimizer_race(
-        {
-            "tf": lambda p: TFRMSprop(p, lr=0.01),
-            "torch": lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1.0, momentum=0.9),
-        },
-        steps=30,
-    )
-    assert len(out["tf"]["loss"]) == 30 and len(out["torch"]["update_norm"]) == 30
-    assert out["tf"]["loss"][-1] < out["tf"]["loss"][0]
-    assert out["tf"]["loss"][0] == out["torch"]["loss"][0]  # same start
-    assert out["tf"]["loss"][-1] != pytest.approx(out["torch"]["loss"][-1], rel=1e-3)
-
-
 # ---------------------------------------------------------------------------------------------- schedule
 
 
@@ -217,20 +172,6 @@ def test_inception_lr_staircase():
     assert inception_lr(100) == pytest.approx(0.045 * 0.94**50)
     with pytest.raises(ValueError):
         inception_lr(-1)
-
-
-def test_staircase_lr_lambda_works_with_lambdalr_per_step():
-    w = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([w], lr=0.045)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, staircase_lr_lambda(steps_per_epoch=3))
-    lrs = []
-    for _ in range(13):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    expected = [inception_lr(s // 3) for s in range(13)]
-    assert lrs == pytest.approx(expected)
-    assert lrs[5] == pytest.approx(0.045) and lrs[6] == pytest.approx(0.045 * 0.94)
 
 
 def test_clip_gradients_uses_the_global_l2_norm():
@@ -297,65 +238,6 @@ def test_ema_state_dict_round_trip_and_frozen_model_unchanged():
         assert torch.equal(a, b)
     with pytest.raises(ValueError):
         ModelEMA(model, decay=1.0)
-
-
-# ---------------------------------------------------------------------------------------------- figures
-
-
-def _check_figure(fig):
-    from matplotlib.figure import Figure
-
-    assert isinstance(fig, Figure)
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
-    assert axes
-    for ax in axes:
-        assert ax.get_xlabel() and ax.get_ylabel(), "every axis is labelled"
-    assert fig._suptitle is not None or all(ax.get_title() for ax in axes)
-
-
-def test_recipe_figures_have_titles_and_labels():
-    import matplotlib.pyplot as plt
-
-    from inception_lib.plots import (
-        plot_confidence,
-        plot_lr_schedule,
-        plot_optimizer_race,
-        plot_rmsprop_multiplier,
-        plot_smoothed_targets,
-    )
-
-    stats = {"a": {"confidence": 0.8, "accuracy": 0.9, "logit_gap": 6.0}, "b": {"confidence": 0.6,
-             "accuracy": 0.8, "logit_gap": 4.0}}
-    race = {"x": {"loss": [3.0, 2.0, 1.0], "update_norm": [0.1, 0.2, 0.1]}}
-    for fig in (
-        plot_smoothed_targets(10, 0.1, 3),
-        plot_confidence(stats, 10, 0.1),
-        plot_rmsprop_multiplier(1.0),
-        plot_optimizer_race(race),
-        plot_lr_schedule(10),
-    ):
-        _check_figure(fig)
-        plt.close(fig)
-
-
-def test_confidence_stats():
-    logits = torch.tensor([[4.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    labels = torch.tensor([0, 2])
-    stats = confidence_stats(logits, labels)
-    assert stats["accuracy"] == 0.5
-    assert stats["logit_gap"] == pytest.approx((4.0 + 1.0) / 2)
-    assert stats["max_logit"] == pytest.approx(2.5)
-    p0 = math.exp(4) / (math.exp(4) + 2)
-    p1 = math.e / (math.e + 2)
-    assert stats["confidence"] == pytest.approx((p0 + p1) / 2)
-    with pytest.raises(ValueError):
-        confidence_stats(logits, labels[:1])
-
-
-def test_first_step_sizes_match_the_two_formulas():
-    ((g, tf, pt),) = first_step_sizes([2.0], lr=0.1)
-    assert tf == pytest.approx(0.1 * 2 / math.sqrt(0.9 + 0.1 * 4 + 1.0))  # ms starts at 1, eps inside
-    assert pt == pytest.approx(0.1 * 2 / (math.sqrt(0.1 * 4) + 1.0))  # v starts at 0, eps outside
 
 
 def test_clip_gradients_per_tensor_clips_each_gradient_on_its_own():

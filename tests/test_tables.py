@@ -2,7 +2,7 @@
 
 import pytest
 
-from inception_lib.tables import Table, table
+from inception_lib.tables import Table
 
 
 def test_text_form_aligns_numbers_right_and_formats_them():
@@ -16,7 +16,7 @@ def test_text_form_aligns_numbers_right_and_formats_them():
 
 
 def test_html_form_escapes_and_has_one_row_per_entry():
-    t = table([["<b>", 1]], ["name", "n"], float_format=".1%")
+    t = Table([["<b>", 1]], ["name", "n"], float_format=".1%")
     html = t._repr_html_()
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert html.count("<tr>") == 2 and "<caption>" not in html

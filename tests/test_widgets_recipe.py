@@ -7,7 +7,7 @@ import textwrap
 import ipywidgets
 import pytest
 
-from inception_lib.recipe import optimal_logit_gap
+from inception_lib.calibration import optimal_logit_gap
 from inception_lib.widgets.explorer import Explorer
 from inception_lib.widgets.recipe import (
     SMOOTHING_CLASSES,

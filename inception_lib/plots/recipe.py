@@ -18,8 +18,9 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ..calibration import SmoothingRun, expected_calibration_error, reliability_bins
-from ..recipe import inception_lr, optimal_logit_gap, rmsprop_step_multiplier, smooth_targets
+from ..calibration import SmoothingRun, expected_calibration_error, optimal_logit_gap, reliability_bins
+from ..optimizer_demos import rmsprop_step_multiplier
+from ..recipe import inception_lr, smooth_targets
 from .common import OKABE_ITO, new_figure
 
 # Every figure here is at most this wide (inches): the book's text column (plots.common.MAX_FIGURE_WIDTH_IN).
@@ -29,7 +30,6 @@ SAMPLES_PER_ROW = 5  # classes side by side in plot_dataset_samples
 __all__ = [
     "plot_dataset_samples",
     "plot_smoothed_targets",
-    "plot_confidence",
     "plot_smoothing_seeds",
     "plot_reliability",
     "plot_smoothing_explorer_view",
@@ -112,40 +112,6 @@ def plot_smoothed_targets(num_classes: int = 10, eps: float = 0.1, label: int = 
     return fig
 
 
-def plot_confidence(results: Mapping[str, Mapping[str, float]], num_classes: int, eps: float = 0.1) -> Figure:
-    """Two panels from :func:`~inception_lib.recipe.confidence_stats` results keyed by run name:
-    mean top probability vs accuracy, and the mean logit gap with label smoothing's optimum marked."""
-    fig, axes = new_figure(WIDTH_IN, 6.6, nrows=2)
-    ax1, ax2 = axes.flat
-    names = list(results)
-    x = np.arange(len(names))
-    conf = [results[n]["confidence"] for n in names]
-    acc = [results[n]["accuracy"] for n in names]
-    b1 = ax1.bar(x - 0.2, conf, 0.4, label="mean top-class probability")
-    b2 = ax1.bar(x + 0.2, acc, 0.4, label="accuracy")
-    ax1.bar_label(b1, fmt="%.2f", fontsize=9, padding=2)
-    ax1.bar_label(b2, fmt="%.2f", fontsize=9, padding=2)
-    ax1.set_xticks(x, names)
-    ax1.set_xlabel("training run (label smoothing ε)")
-    ax1.set_ylim(0, 1.2)
-    ax1.set_ylabel("probability / fraction of validation images")
-    ax1.set_title("Confidence vs accuracy")
-    ax1.legend(frameon=False, loc="upper left")
-    gaps = [results[n]["logit_gap"] for n in names]
-    b3 = ax2.bar(x, gaps, 0.5, color=OKABE_ITO[3])
-    ax2.bar_label(b3, fmt="%.2f", fontsize=9, label_type="center", color="white")
-    best = optimal_logit_gap(num_classes, eps)
-    ax2.axhline(best, color=OKABE_ITO[7], ls="--", lw=1, label=f"optimum for ε = {eps:g}: {best:.2f}")
-    ax2.legend(frameon=False, loc="upper right")
-    ax2.set_xticks(x, names)
-    ax2.set_xlabel("training run (label smoothing ε)")
-    ax2.set_ylabel("top logit − mean of the others")
-    ax2.set_title("Logit gap")
-    ax2.margins(y=0.2)
-    fig.suptitle("What label smoothing does to a classifier's outputs\n(validation set)")
-    return fig
-
-
 def plot_rmsprop_multiplier(eps: float = 1.0) -> Figure:
     """Steady-state step size per unit gradient, 1/sqrt(g² + ε) (TF) vs 1/(|g| + ε) (PyTorch), and the
     textbook RMSProp with a tiny ε (1/|g|), over gradient magnitudes |g|."""
@@ -169,7 +135,8 @@ def plot_rmsprop_multiplier(eps: float = 1.0) -> Figure:
 
 
 def plot_optimizer_race(results: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
-    """Loss and update size per step for each optimizer of :func:`~inception_lib.recipe.optimizer_race`."""
+    """Loss and update size per step for each optimizer of
+    :func:`~inception_lib.optimizer_demos.optimizer_race`."""
     fig, axes = new_figure(WIDTH_IN, 4.3, ncols=2)
     ax1, ax2 = axes.flat
     for name, hist in results.items():

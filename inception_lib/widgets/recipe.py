@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..calibration import optimal_logit_gap
 from ..plots.recipe import plot_smoothing_explorer_view
-from ..recipe import optimal_logit_gap
 from .explorer import MAX_VIEWS, Explorer, precomputed_explorer
 
 __all__ = ["SMOOTHING_EPS", "SMOOTHING_CLASSES", "smoothing_alt_text", "smoothing_explorer"]
