@@ -174,8 +174,12 @@ def make_pdf(out: Path = DEFAULT_OUT) -> list[Entry]:
             ready["figures"] = page.evaluate(book_site.FIGURES_JS)
             page.set_viewport_size(VIEWPORT)
             title = page.evaluate(TITLE_JS)
-            pdf = page.pdf(**PDF_OPTIONS, display_header_footer=True, header_template="<span></span>",
-                           footer_template=FOOTER)  # fmt: skip
+            pdf = page.pdf(
+                **PDF_OPTIONS,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER,
+            )
             printed.append((docname, title, ready, pdf))
             page.close()
         entries, first = [], 2  # page 1 is the contents page
