@@ -1,4 +1,4 @@
-"""The paper, claim by claim (inception_lib.claims, tools/claims_page.py, book/claims.md).
+"""The paper, claim by claim (inception_lib.claims and its claims.toml, tools/claims_page.py, book/claims.md).
 
 The table must be well formed, every link must lead to a section that exists in the chapters as they are
 now, every claim marked reproduced or measured must have a check that runs and holds, and the committed
@@ -19,7 +19,8 @@ import claims_page
 import pytest
 
 from inception_lib import claims
-from inception_lib.claims import CHECKS, CLAIMS, NEEDS_CHECK, SECTIONS, VERDICTS, Claim
+from inception_lib.claims import CHECKS, CLAIMS, NEEDS_CHECK, SECTIONS, VERDICTS, Claim, PaperSection
+from inception_lib.claims.table import load_table
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_CHECKED = [c for c in CLAIMS if c.check and not claims.is_pytest_node(c.check)]
@@ -120,6 +121,28 @@ def test_pytest_node_checks_exist_and_pass(claim: Claim) -> None:
 
 def test_every_check_function_is_used_by_a_claim() -> None:
     assert set(CHECKS) == {c.check for c in FUNCTION_CHECKED}
+
+
+def test_every_check_function_is_where_the_page_says() -> None:
+    # The page names each check `inception_lib.claims.<name>()`.
+    for name, fn in CHECKS.items():
+        assert getattr(claims, name) is fn, name
+
+
+def test_the_table_file_gives_sections_in_order_and_writes_shared_reasons_out(tmp_path: Path) -> None:
+    path = tmp_path / "claims.toml"
+    path.write_text(
+        '[reasons]\nwhy = "Too big."\n\n'
+        '[[section]]\nkey = "7"\ntitle = "Section 7"\n\n'
+        '[[section.claim]]\nkey = "k"\nwhere = "sec. 7"\nverdict = "untestable"\ntarget = "t"\n'
+        'claim = "c"\npaper = ""\nbook = "b"\nnote = "{why} And {p_lr}."\n\n'
+        '[[section]]\nkey = "8"\ntitle = "Section 8"\n',
+        encoding="utf-8",
+    )
+    sections, table = load_table(path)
+    assert sections == (PaperSection("7", "Section 7"), PaperSection("8", "Section 8"))
+    assert [(c.key, c.section, c.note) for c in table] == [("k", "7", "Too big. And {p_lr}.")]
+    assert not any("{imagenet}" in c.note for c in CLAIMS)
 
 
 # The checkers must be able to fail.
