@@ -4,12 +4,24 @@ step calling the recipe's functions, and a non-finite loss caught at a logging b
 import argparse
 import json
 import math
+import re
 from dataclasses import fields
 
 import pytest
 import torch
 
-from inception_lib.train import TrainConfig, build_parser, config_from_args, engine, load_checkpoint, main
+from inception_lib.train import (
+    ConfigError,
+    Runtime,
+    TrainConfig,
+    build_parser,
+    config_from_args,
+    engine,
+    evaluate,
+    load_checkpoint,
+    main,
+    predict,
+)
 from inception_lib.train.checkpoint import CHECKPOINT_FORMAT, atomic_write_text, save_checkpoint, to_cpu
 from inception_lib.train.runtime import resolve_workers, torchrun_env
 
@@ -68,6 +80,47 @@ def test_trajectory_keys_are_declared_on_the_fields():
     assert list(TRAJECTORY_KEYS) == declared
     assert {"seed", "lr", "optimizer", "dataset", "holdout", "train_limit"} <= set(TRAJECTORY_KEYS)
     assert not {"epochs", "max_steps", "device", "out", "log_every", "val_limit"} & set(TRAJECTORY_KEYS)
+
+
+def test_every_check_is_declared_on_its_field():
+    """validate() is one loop over the fields' own checks: each refuses a bad value in its own words."""
+    bad = {"image_size": 0, "threads": -1, "workers": "many", "log_every": 0, "max_steps": 0,
+           "max_minutes": 0, "lr": float("inf"), "lr_decay": 1.5, "momentum": 1, "dropout": True,
+           "ema_decay": 1, "seed": -1, "optimizer": "lamb", "device": "tpu"}
+    for f in fields(TrainConfig):
+        check = f.metadata["check"]
+        if check is None:
+            continue
+        ok, allowed = check
+        assert ok(f.default) and allowed, f.name
+        if f.name in bad:
+            assert not ok(bad[f.name]), f.name
+            with pytest.raises(ConfigError, match=re.escape(allowed)) as info:
+                TrainConfig(**{f.name: bad[f.name]}).validate()
+            assert info.value.field == f.name
+    assert set(bad) <= {f.name for f in fields(TrainConfig) if f.metadata["check"] is not None}
+
+
+def test_validation_and_worker_resolution_happen_once(tmp_path, monkeypatch):
+    from inception_lib.train import runtime
+
+    calls = {"validate": 0, "resolve_workers": 0}
+    validate, resolve = TrainConfig.validate, runtime.resolve_workers
+
+    def counted_validate(self):
+        calls["validate"] += 1
+        return validate(self)
+
+    def counted_resolve(*args, **kwargs):
+        calls["resolve_workers"] += 1
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(TrainConfig, "validate", counted_validate)
+    monkeypatch.setattr(runtime, "resolve_workers", counted_resolve)
+    words = ["--dataset", "synthetic", "--model", "tiny", "--image-size", "32", "--batch-size", "8",
+             "--synthetic-train-size", "16", "--synthetic-val-size", "8", "--device", "cpu", "--quiet"]
+    assert main([*words, "--out", str(tmp_path / "r")]) == 0
+    assert calls == {"validate": 1, "resolve_workers": 1}
 
 
 def test_defaults_match_between_parser_and_config():
@@ -145,6 +198,26 @@ def test_train_step_runs_the_recipe_functions(tmp_path, monkeypatch):
         monkeypatch.setattr(engine, name, spy)
     engine.train(TrainConfig(out=str(tmp_path / "r"), max_steps=2, **TINY))
     assert calls == {"inception_lr": 2, "clip_gradients": 2, "label_smoothing_loss": 4}  # main + aux heads
+
+
+def test_evaluate_and_predict_take_the_runtime_and_keep_the_mode():
+    """One Runtime passed down: evaluation and prediction compute where and how it says (here a CPU in
+    float32 with one DataLoader worker), in eval mode, and give the model its training mode back."""
+    from inception_lib.data import SyntheticShapes
+    from inception_lib.network import TinyNet
+
+    torch.manual_seed(0)
+    model, data = TinyNet(10, dropout=0.5), SyntheticShapes(12, 32, seed=1, split="val")
+    rt = Runtime(torch.device("cpu"), workers=1)
+    hits: list[int] = []
+    metrics = evaluate(model, data, rt, batch_size=5, predictions=hits)
+    logits, labels = predict(model, data, rt, batch_size=4)
+    assert model.training and logits.shape == (12, 10) and labels.tolist() == [i % 10 for i in range(12)]
+    assert hits == logits.argmax(1).tolist()
+    assert metrics["top1"] == pytest.approx((logits.argmax(1) == labels).double().mean().item())
+    loss = torch.nn.functional.cross_entropy(logits, labels).item()
+    assert metrics["loss"] == pytest.approx(loss, rel=1e-6)
+    assert evaluate(model, data) == evaluate(model, data, Runtime(torch.device("cpu")), batch_size=64)
 
 
 def test_nonfinite_loss_found_at_a_logging_boundary(tmp_path, monkeypatch):

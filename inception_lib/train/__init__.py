@@ -12,6 +12,7 @@ One module per concern:
 * ``checkpoint``  the files a run writes: ``checkpoint.pt`` (atomic, CPU tensors, ``weights_only``
                   loads), ``metrics.jsonl``, ``summary.json``; resume checks
 * ``engine``      :func:`train_step` (the recipe of chapter 5, one batch) and :func:`train` (the loop)
+* ``inference``   :func:`evaluate` and :func:`predict`: a model over a dataset in eval mode, on a Runtime
 * ``cli``         ``python -m inception_lib.train``
 
 Design choices, each for a reason:
@@ -35,13 +36,12 @@ from .engine import (
     NonFiniteLossError,
     TrainState,
     build_model,
-    evaluate,
     load_trained_model,
     make_optimizer,
-    predict,
     train,
     train_step,
 )
+from .inference import evaluate, predict
 from .runtime import Runtime, native_bf16
 
 __all__ = [

@@ -1,4 +1,8 @@
-"""``python -m inception_lib.train``: parse, validate, train; exit 2 on bad settings, 1 on a failed run."""
+"""``python -m inception_lib.train``: parse, train; exit 2 on bad settings, 1 on a failed run.
+
+:func:`~inception_lib.train.engine.train` validates the config (once, before any work); a bad setting
+comes back here as :class:`ConfigError` and is reported as argparse reports a bad option, naming the flag.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     config = config_from_args(parser.parse_args(argv))
     try:
-        config.validate()
+        summary = train(config)
     except ConfigError as err:
         parser.error(f"argument --{err.field.replace('_', '-')}: {err}")
-    except ValueError as err:
-        parser.error(str(err))
-    try:
-        summary = train(config)
     except NonFiniteLossError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

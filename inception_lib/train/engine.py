@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
 from ..data import DataBundle, EpochBatchSampler, TensorImages, build_datasets
-from ..network import InceptionOutputs, TinyNet, inception_v3
+from ..network import TinyNet, inception_v3
 from ..recipe import (
     PAPER_RECIPE,
     ModelEMA,
@@ -44,7 +43,8 @@ from ..recipe import (
 from .checkpoint import MetricsLog, RunFiles, atomic_write_text, check_resume, git_commit, load_checkpoint
 from .checkpoint import save_checkpoint as write_checkpoint
 from .config import TrainConfig
-from .runtime import Runtime, resolve_log_every, resolve_workers
+from .inference import evaluate, split_outputs
+from .runtime import Runtime, resolve_log_every
 
 __all__ = [
     "NonFiniteLossError",
@@ -53,8 +53,6 @@ __all__ = [
     "make_optimizer",
     "train_step",
     "train",
-    "evaluate",
-    "predict",
     "load_trained_model",
 ]
 
@@ -100,13 +98,6 @@ def make_optimizer(config: TrainConfig, model: nn.Module, device: torch.device) 
     if config.optimizer == "rmsprop-torch":  # what a literal reading of the paper gives in PyTorch
         return torch.optim.RMSprop(groups, lr=config.lr, alpha=decay, eps=eps, momentum=config.momentum)
     return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
-
-
-def split_outputs(out: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(logits, auxiliary logits or None) from a model's output."""
-    if isinstance(out, InceptionOutputs) or (isinstance(out, tuple) and hasattr(out, "aux_logits")):
-        return out.logits, out.aux_logits  # ours, or torchvision's own InceptionOutputs
-    return out, None
 
 
 @dataclass
@@ -188,77 +179,7 @@ def _raise_if_nonfinite(stats: torch.Tensor, step: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Evaluation and prediction
-
-
-@torch.no_grad()
-def evaluate(
-    model: nn.Module,
-    dataset: torch.utils.data.Dataset,
-    batch_size: int = 64,
-    device: torch.device | str = "cpu",
-    autocast_dtype: torch.dtype | None = None,
-    channels_last: bool = False,
-    rank: int = 0,
-    world_size: int = 1,
-    workers: int = 0,
-    predictions: list[int] | None = None,
-) -> dict[str, float]:
-    """Loss (plain cross-entropy), top-1 and top-5 accuracy of ``model`` in eval mode on ``dataset``.
-
-    Under several processes each evaluates samples rank, rank + world_size, ... and the sums are
-    all-reduced, so every process returns the numbers for the whole dataset. A list passed as
-    ``predictions`` receives the top-1 class of each sample this process evaluated, in order.
-    """
-    device = torch.device(device)
-    rt = Runtime(device, autocast_dtype, channels_last, rank, world_size, distributed=world_size > 1)
-    was_training = model.training
-    model.eval()
-    totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss sum, top-1, top-5, count
-    for images, labels in _eval_batches(dataset, batch_size, rank, world_size, workers, device):
-        images, labels = rt.to_device(images, labels)
-        with rt.autocast():
-            logits, _ = split_outputs(model(images))
-        logits = logits.float()
-        top5 = logits.topk(min(5, logits.shape[1]), dim=1).indices
-        totals[0] += F.cross_entropy(logits, labels, reduction="sum").double()
-        totals[1] += (top5[:, 0] == labels).sum()
-        totals[2] += (top5 == labels[:, None]).any(dim=1).sum()
-        totals[3] += labels.numel()
-        if predictions is not None:
-            predictions.extend(top5[:, 0].tolist())
-    rt.all_reduce(totals)
-    model.train(was_training)
-    loss, top1, top5, n = totals.tolist()
-    n = max(1.0, n)
-    return {"loss": loss / n, "top1": top1 / n, "top5": top5 / n}
-
-
-def _eval_batches(dataset, batch_size: int, rank: int, world_size: int, workers: int, device: torch.device):
-    """Samples rank, rank + world_size, ... of ``dataset`` in order, in batches: made on the device for
-    :class:`~inception_lib.data.TensorImages`, else through a DataLoader."""
-    if isinstance(dataset, TensorImages):
-        yield from dataset.batches(batch_size, rank, world_size)
-        return
-    indices = list(range(rank, len(dataset), world_size))
-    yield from DataLoader(torch.utils.data.Subset(dataset, indices), batch_size=batch_size, shuffle=False,
-                          num_workers=workers, pin_memory=device.type == "cuda")
-
-
-@torch.no_grad()
-def predict(
-    model: nn.Module, dataset: torch.utils.data.Dataset, batch_size: int = 128
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits and labels of ``model`` (eval mode, on the CPU) for every sample of ``dataset``, in order."""
-    was_training = model.training
-    model.eval()
-    logits, labels = [], []
-    for images, targets in _eval_batches(dataset, batch_size, 0, 1, 0, torch.device("cpu")):
-        out, _ = split_outputs(model(images.cpu()))
-        logits.append(out.float())
-        labels.append(torch.as_tensor(targets).cpu())
-    model.train(was_training)
-    return torch.cat(logits), torch.cat(labels)
+# A trained model, back from its checkpoint
 
 
 def load_trained_model(run_dir: str | Path, weights: str = "raw") -> nn.Module:
@@ -310,12 +231,11 @@ def train(config: TrainConfig | dict[str, Any]) -> dict[str, Any]:
 def _load_data(config: TrainConfig, rt: Runtime) -> DataBundle:
     """The datasets; with ``download`` under several processes rank 0 fetches while the others wait."""
     cache = config.cache_images == "on" or (config.cache_images == "auto" and rt.device.type == "cuda")
-    workers = resolve_workers(config.workers, rt.device, rt.world_size)
 
     def load(download: bool) -> DataBundle:
         sizes = (config.synthetic_train_size, config.synthetic_val_size)
         return build_datasets(config.dataset, config.image_size, config.data_dir, download, config.seed,
-                              *sizes, cache, workers, config.holdout, config.train_limit, config.val_limit,
+                              *sizes, cache, rt.workers, config.holdout, config.train_limit, config.val_limit,
                               rt.device)
 
     if not (rt.distributed and config.download):
@@ -330,7 +250,6 @@ class _Run:
 
     def __init__(self, config: TrainConfig, rt: Runtime, files: RunFiles, data: DataBundle) -> None:
         self.config, self.rt, self.files, self.data = config, rt, files, data
-        self.workers = resolve_workers(config.workers, rt.device, rt.world_size)
         self.log_every = resolve_log_every(config.log_every, rt.device)
         self.sampler = EpochBatchSampler(
             len(data.train), config.batch_size, config.seed, rt.rank, rt.world_size
@@ -397,8 +316,8 @@ class _Run:
     def run(self) -> dict[str, Any]:
         cfg, st = self.config, self.state
         loader = DataLoader(
-            self.data.train, batch_sampler=self.sampler, num_workers=self.workers,
-            pin_memory=self.rt.device.type == "cuda", persistent_workers=self.workers > 0,
+            self.data.train, batch_sampler=self.sampler, num_workers=self.rt.workers,
+            pin_memory=self.rt.device.type == "cuda", persistent_workers=self.rt.workers > 0,
             generator=torch.Generator().manual_seed(cfg.seed),  # keeps the global RNG untouched
         )
         progress = _progress(self.total_steps, self.start_step, self.rt.is_main)
@@ -538,12 +457,10 @@ class _Run:
         record: dict[str, Any] = {"kind": kind, "step": step, "epoch": step / st.steps_per_epoch}
         batch = max(1, 2 * self.sampler.local_batch_size)
         dataset = self.data.val if dataset is None else dataset
-        args = (dataset, batch, rt.device, rt.amp_dtype, rt.channels_last, rt.rank, rt.world_size,
-                self.workers)
         predicted = predicted or {}
-        record.update(evaluate(st.model, *args, predictions=predicted.get("predictions")))
+        record.update(evaluate(st.model, dataset, rt, batch, predictions=predicted.get("predictions")))
         if st.ema is not None:
-            ema = evaluate(st.ema.module, *args, predictions=predicted.get("ema_predictions"))
+            ema = evaluate(st.ema.module, dataset, rt, batch, predictions=predicted.get("ema_predictions"))
             record.update({f"ema_{k}": v for k, v in ema.items()})
         self.log.write(record)
         return record
@@ -576,7 +493,7 @@ class _Run:
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
             else _cpu_name(),
             "amp_dtype": str(rt.amp_dtype).replace("torch.", "") if rt.amp_dtype else None,
-            "channels_last": rt.channels_last, "workers": self.workers, "threads": torch.get_num_threads(),
+            "channels_last": rt.channels_last, "workers": rt.workers, "threads": torch.get_num_threads(),
             "torch_version": torch.__version__, "python_version": platform.python_version(),
             "git_commit": self.commit, "parameters": sum(p.numel() for p in st.model.parameters()),
         }

@@ -61,7 +61,8 @@ def resolve_log_every(log_every: int | str, device: torch.device) -> int:
 
 @dataclass
 class Runtime:
-    """Device, mixed precision, memory format and process group of a run (see :meth:`start`)."""
+    """Device, mixed precision, memory format, process group and DataLoader workers of a run (see
+    :meth:`start`): what training, evaluation and prediction need to know about where they compute."""
 
     device: torch.device
     amp_dtype: torch.dtype | None = None
@@ -69,6 +70,7 @@ class Runtime:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
+    workers: int = 0  # DataLoader processes per process (:func:`resolve_workers`)
     distributed: bool = False  # in a process group (started by torchrun)
     owns_group: bool = False  # we initialised it, so we destroy it in close()
 
@@ -78,7 +80,7 @@ class Runtime:
 
     @classmethod
     def start(cls, config: TrainConfig) -> Runtime:
-        """Resolve the config's device and precision; join the process group under torchrun.
+        """Resolve the config's device, precision and worker count; join the process group under torchrun.
 
         Checks that need no work come first: a bad request raises ValueError before any group is joined.
         """
@@ -91,7 +93,8 @@ class Runtime:
             )
         device = _resolve_device(config.device, local if env else None)
         rt = cls(device, _resolve_amp(config.amp, device), _resolve_switch(config.channels_last, device),
-                 rank, world, local, distributed=env is not None)
+                 rank, world, local, workers=resolve_workers(config.workers, device, world),
+                 distributed=env is not None)
         if env is not None and not dist.is_initialized():
             if device.type == "cuda":
                 torch.cuda.set_device(device)
