@@ -5,12 +5,16 @@ One module per concern, read them in this order:
 
 * ``layers``          the conv-BN-ReLU unit and the factorized convolutions (sec. 3)
 * ``blocks``          the Figure 5/6/7 modules, grid reductions (sec. 5), the auxiliary head (Figure 8)
-* ``network``         Inception-v3 and its Table 3 variants; torchvision weight loading; shape trace
-* ``counting``        parameters and multiply-accumulates (fvcore, cross-checked with FlopCounterMode)
+* ``network``         Inception-v3 and its Table 3 variants
+* ``anatomy``         what a module is made of, read off one forward pass: its tree of chains and
+                      branches with every output shape, receptive fields, ``eval_mode``
+* ``counting``        parameters and multiply-accumulates (fvcore, cross-checked with FlopCounterMode);
+                      the network block by block (shape trace, MACs and receptive field per block)
 * ``kernels``         what a factorization can represent (chapter 1)
 * ``representation``  the representational bottleneck, measured (chapter 3)
 * ``paper``           the paper's tables as data
-* ``pretrained``      torchvision's ImageNet weights in the book's model, classifying a photo (online)
+* ``pretrained``      torchvision's ImageNet weights in the book's model (``load_torchvision_weights``),
+                      classifying a photo (online)
 * ``recipe``          label smoothing, TensorFlow-style RMSProp, the learning-rate schedule, EMA (sec. 7-8)
 * ``calibration``     confidence and calibration: what label smoothing changes (chapter 5)
 * ``data``            the generated offline dataset and torchvision datasets
@@ -21,13 +25,16 @@ One module per concern, read them in this order:
 * ``doctor``          the environment check every setup cell runs (``python -m inception_lib.doctor``)
 """
 
-from .counting import count_conv_weights, count_flops_torch, count_macs, count_params, mac_report
+from .anatomy import eval_mode
+from .counting import count_conv_weights, count_flops_torch, count_macs, count_params, mac_report, shape_trace
 from .doctor import doctor
-from .network import InceptionV3, inception_v3, load_torchvision_weights, shape_trace
+from .network import InceptionV3, inception_v3
+from .pretrained import load_torchvision_weights
 from .recipe import TFRMSprop, label_smoothing_loss, smooth_targets
 
 __all__ = [
     "doctor",
+    "eval_mode",
     "InceptionV3",
     "inception_v3",
     "load_torchvision_weights",

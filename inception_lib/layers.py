@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .anatomy import pair
+
 __all__ = [
     "ConvBNReLU",
     "StackedConv3x3",
@@ -53,11 +55,13 @@ def check_kernel_size(name: str, value: object, minimum: int = 1) -> int:
 
 
 def _pair(value: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
-        return value[0], value[1]
-    raise ValueError(f"kernel_size must be an odd int or a pair (height, width) of odd ints, got {value!r}")
+    """``anatomy.pair`` for a kernel size, with an error message that says the sides must be odd."""
+    try:
+        return pair(value)
+    except ValueError:
+        raise ValueError(
+            f"kernel_size must be an odd int or a pair (height, width) of odd ints, got {value!r}"
+        ) from None
 
 
 class ConvBNReLU(nn.Module):

@@ -167,7 +167,7 @@ class _TraceRowLike(Protocol):
     macs: int
 
 
-# Which blocks of the released network (``network.shape_trace`` names) stand where Table 1 has a row.
+# Which blocks of the released network (``counting.shape_trace`` names) stand where Table 1 has a row.
 # ``None``: a block with no row in Table 1; ``()``: a Table 1 row with no block in the released network.
 TABLE1_RELEASED: tuple[tuple[int | None, tuple[str, ...]], ...] = (
     (0, ("conv_1a_3x3",)),

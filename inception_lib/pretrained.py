@@ -1,8 +1,9 @@
 """torchvision's ImageNet weights in the book's own network, and a photo classified with them (chapter 4).
 
 The weights are Google's, ported by torchvision (``Inception_V3_Weights.IMAGENET1K_V1``: 77.29% top-1).
-``load_torchvision_weights`` copies them into ``inception_v3()`` tensor by tensor; this module adds what a
-photo needs on the way in and the class names on the way out:
+``load_torchvision_weights`` copies them (or any torchvision ``Inception3`` state_dict) into
+``inception_v3()`` tensor by tensor; this module adds what a photo needs on the way in and the class names
+on the way out:
 
 * ``preprocess``: resize the shorter side to 342, centre-crop 299 (torchvision's evaluation transform
   for these weights), scale to [-1, 1]. torchvision normalises with ImageNet's mean and std and then, with
@@ -29,6 +30,7 @@ import io
 import os
 import socket
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +40,15 @@ from urllib.parse import urlparse
 import numpy as np
 import torch
 
-from .network import InceptionV3, inception_v3, load_torchvision_weights
+from .anatomy import eval_mode
+from .network import InceptionV3, inception_v3
 
 __all__ = [
     "OFFLINE_ENV",
     "RESIZE",
     "CROP",
     "Prediction",
+    "load_torchvision_weights",
     "weights_url",
     "categories",
     "cached_weights_path",
@@ -171,17 +175,84 @@ def top_k(model: torch.nn.Module, batch: torch.Tensor, k: int = 5) -> list[Predi
     names = categories()
     if not 1 <= k <= len(names):
         raise ValueError(f"k must be between 1 and {len(names)}, got {k}")
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            probabilities = torch.softmax(model(batch).double(), dim=1)[0]
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad():
+        probabilities = torch.softmax(model(batch).double(), dim=1)[0]
     if probabilities.numel() != len(names):
         raise ValueError(f"the model has {probabilities.numel()} outputs, ImageNet has {len(names)} classes")
     values, indices = probabilities.topk(k)
     return [Prediction(int(i), names[int(i)], float(v)) for v, i in zip(values, indices, strict=True)]
+
+
+# Entries every torchvision Inception3 state_dict has (first conv, a Figure 5 module, the classifier).
+_INCEPTION3_KEYS = ("Conv2d_1a_3x3.conv.weight", "Mixed_5b.branch1x1.conv.weight", "fc.weight")
+
+
+def _check_inception3_state_dict(state_dict: object) -> None:
+    """Say plainly when ``state_dict`` is not torchvision's Inception3 state_dict, before pairing entries."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"expected a state_dict (a mapping of names to tensors), got {type(state_dict).__name__}; "
+            "pass torchvision.models.inception_v3(...).state_dict() or the dict torch.load returns"
+        )
+    if not state_dict:
+        raise ValueError(
+            "the state_dict is empty: expected torchvision's Inception3 state_dict "
+            f"(entries such as {_INCEPTION3_KEYS[0]!r})"
+        )
+    missing = [k for k in _INCEPTION3_KEYS if k not in state_dict]
+    if missing:
+        keys = list(state_dict)
+        hint = ""
+        if any(k.startswith(("conv_1a_", "mixed_5b.")) for k in keys):
+            hint = "; it looks like this library's own state_dict: use model.load_state_dict(state_dict)"
+        raise ValueError(
+            f"not a torchvision Inception3 state_dict: it has no {missing[0]!r} (its first entries are "
+            f"{keys[:3]}){hint}"
+        )
+
+
+def load_torchvision_weights(model: InceptionV3, state_dict: Mapping[str, torch.Tensor]) -> InceptionV3:
+    """Copy a torchvision ``Inception3`` state_dict into ``model`` (in place; returns it).
+
+    Both networks register the same layers in the same order under different names, so we pair the
+    entries in order and check that every pair has the same shape (and the same last name component:
+    weight, bias, running_mean, ...). A torchvision model without the auxiliary head may be loaded into
+    ours with or without it; a missing aux head on our side drops torchvision's.
+    """
+    if not isinstance(model, InceptionV3):
+        raise TypeError(f"model must be an InceptionV3, got {type(model).__name__}")
+    _check_inception3_state_dict(state_dict)
+    classes = state_dict["fc.weight"].shape[0]
+    if model.fc.weight.shape != state_dict["fc.weight"].shape:
+        raise ValueError(
+            f"the state_dict's classifier has {classes} classes, the model {model.fc.weight.shape[0]}: build "
+            f"the model with num_classes={classes}, load the weights, then replace model.fc for your classes"
+        )
+    ours = model.state_dict()
+    theirs = OrderedDict(state_dict)
+    if model.aux is None:
+        theirs = OrderedDict((k, v) for k, v in theirs.items() if not k.startswith("AuxLogits."))
+    elif not any(k.startswith("AuxLogits.") for k in theirs):
+        raise ValueError(
+            "this Inception3 state_dict has no auxiliary head (no AuxLogits.* entries): build the model with "
+            "aux_logits=False to load it"
+        )
+    # torchvision registers AuxLogits after Mixed_6e, as we register aux; both end with fc.
+    if len(ours) != len(theirs):
+        raise ValueError(
+            f"state_dict has {len(theirs)} entries, the model expects {len(ours)}: is it an Inception3 "
+            "state_dict for the default architecture (stem='3x3', bn_aux=False)?"
+        )
+    mapped = OrderedDict()
+    for (our_key, our_value), (their_key, their_value) in zip(ours.items(), theirs.items(), strict=True):
+        if our_key.rsplit(".", 1)[-1] != their_key.rsplit(".", 1)[-1] or our_value.shape != their_value.shape:
+            raise ValueError(
+                f"cannot map torchvision's {their_key} {tuple(their_value.shape)} onto "
+                f"{our_key} {tuple(our_value.shape)}"
+            )
+        mapped[our_key] = their_value
+    model.load_state_dict(mapped)
+    return model
 
 
 def load_state_dict(path: str | os.PathLike | None = None) -> Mapping[str, torch.Tensor]:

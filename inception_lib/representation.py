@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .anatomy import eval_mode
 from .blocks import InceptionThenPool, ParallelReduction, PoolThenInception, Reduction35to17
 from .counting import count_params, mac_report
 from .layers import ConvBNReLU
@@ -181,15 +182,10 @@ def representation_trace(block: nn.Module, input_shape: Sequence[int]) -> list[R
         raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)!r}")
     x = torch.zeros(1, *shape)
     rows = [RepresentationStep("input", shape, x.numel())]
-    was_training = block.training
-    block.eval()
-    try:
-        with torch.no_grad():
-            for name, step in reduction_steps(block):
-                x = step(x)
-                rows.append(RepresentationStep(name, tuple(x.shape[1:]), x[0].numel()))
-    finally:
-        block.train(was_training)
+    with eval_mode(block), torch.no_grad():
+        for name, step in reduction_steps(block):
+            x = step(x)
+            rows.append(RepresentationStep(name, tuple(x.shape[1:]), x[0].numel()))
     return rows
 
 

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from inception_lib.network import inception_v3, shape_trace
+from inception_lib.counting import shape_trace
+from inception_lib.network import inception_v3
 from inception_lib.paper import (
     MULTI_CROP,
     PAPER_NUMBERS,

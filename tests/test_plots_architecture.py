@@ -1,4 +1,4 @@
-"""Figures of chapter 4 (plots/architecture.py): the network drawn from the model, stages, Table 3 cost."""
+"""Figures of chapter 4 (plots/network.py): the network drawn from the model, stages, Table 3 cost."""
 
 import matplotlib
 
@@ -10,9 +10,9 @@ from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
 from inception_lib.network import inception_v3  # noqa: E402
-from inception_lib.plots import architecture  # noqa: E402
-from inception_lib.plots.architecture import cost_comparison, network_diagram, stage_breakdown  # noqa: E402
+from inception_lib.plots import network  # noqa: E402
 from inception_lib.plots.common import figure_problems  # noqa: E402
+from inception_lib.plots.network import cost_comparison, network_diagram, stage_breakdown  # noqa: E402
 
 
 def _bars(ax):
@@ -26,8 +26,8 @@ def _close():
 
 
 def test_the_plots_package_exports_this_modules_figures():
-    for name in architecture.__all__:
-        assert getattr(plots, name) is getattr(architecture, name)
+    for name in network.__all__:
+        assert getattr(plots, name) is getattr(network, name)
 
 
 def test_network_diagram_has_a_box_a_size_and_a_field_per_block():

@@ -1,4 +1,5 @@
-"""plots.factorizing and plots.diagrams: titles, labelled axes, the expected artists and boxes."""
+"""plots.factorizing and plots.modules (chapters 1 and 2): titles, labelled axes, the expected artists and
+boxes."""
 
 import io
 
@@ -15,6 +16,7 @@ from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
+from inception_lib.anatomy import module_tree  # noqa: E402
 from inception_lib.blocks import (  # noqa: E402
     AuxClassifier,
     GoogLeNetModule,
@@ -28,11 +30,10 @@ from inception_lib.blocks import (  # noqa: E402
 )
 from inception_lib.kernels import receptive_field  # noqa: E402
 from inception_lib.layers import ConvBNReLU, StackedConv3x3  # noqa: E402
-from inception_lib.plots.diagrams import (  # noqa: E402
+from inception_lib.plots.modules import (  # noqa: E402
+    DIAGRAM_UNITS,
     box_text,
     diagram_labels,
-    diagram_texts,
-    module_tree,
     plot_module_diagram,
 )
 
@@ -231,8 +232,8 @@ def test_inception_a_diagram_reads_its_convolutions():
     ax = fig.axes[0]
     boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
     assert len(boxes) == len(labels) == 10
-    texts = diagram_texts(module, 35)
-    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(texts)
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # one per box in drawing order (arrows are "")
+    assert [text.split("\n")[0] for text in texts] == [label.rpartition(", ")[0] for label in labels]
     assert texts[0] == "input\n35×35×192" and texts[-1] == "concat\n35×35×256"
     assert _labelled(ax) and "256" in ax.get_title() and "35×35" in ax.get_title()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -262,20 +263,21 @@ def test_every_conv_of_a_block_appears_in_its_diagram(module, concat):
 
 
 def test_nested_branches_and_chains():
-    tree = module_tree(InceptionE(1280))
+    tree = module_tree(InceptionE(1280), (1280, 9, 9), units=DIAGRAM_UNITS)
     root = tree.children[1]
     assert tree.kind == "chain" and root.kind == "branches" and len(root.children) == 4
     split = root.children[1].children[1]  # 1×1 -> [1×3 ‖ 3×1]
-    assert split.kind == "branches" and split.out_channels == 768
+    assert split.kind == "branches" and split.shape[0] == 768
     then_pool = InceptionThenPool(64, 128)
-    pool_then = module_tree(then_pool)
-    assert [c.kind for c in pool_then.children] == ["box", "branches", "box"]
+    pool_then = module_tree(then_pool, (64, 9, 9), units=DIAGRAM_UNITS)
+    assert [c.kind for c in pool_then.children] == ["input", "branches", "unit"]
     assert "3×3/2 max pool, 128" in diagram_labels(then_pool)
     assert "3×3/2 max pool, 288" in diagram_labels(Reduction35to17(288))
 
 
 def test_boxes_show_the_grid_each_layer_outputs():
-    texts = diagram_texts(Reduction35to17(288), 35)
+    ax = plot_module_diagram(Reduction35to17(288), input_size=35).axes[0]
+    texts = [t.get_text() for t in ax.texts if t.get_text()]
     assert texts == [
         "input\n35×35×288",
         "3×3/2 conv\n17×17×384",

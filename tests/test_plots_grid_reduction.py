@@ -23,7 +23,6 @@ from inception_lib.plots.grid_reduction import (  # noqa: E402
     reduction_comparison,
     strategy_cost_view,
     strategy_diagrams,
-    strategy_tree,
 )
 from inception_lib.representation import build_strategies  # noqa: E402
 
@@ -58,21 +57,21 @@ def test_the_plots_package_exports_this_modules_figures():
     assert [b.get_height() for b in _bars(fig.axes[1])] == [2]
 
 
-def test_strategy_tree_reads_branches_and_shapes_off_the_module():
-    tree = strategy_tree(Reduction35to17(288), (288, 35, 35))
-    input_box, block = tree.children
-    assert input_box.label == "input" and input_box.shape == (288, 35, 35)
-    assert block.kind == "branches" and block.shape == (768, 17, 17)
-    branch3x3, dbl, pool = block.children
-    assert (branch3x3.label, branch3x3.shape) == ("3×3/2 conv", (384, 17, 17))
-    assert [(c.label, c.shape) for c in dbl.children] == [
-        ("1×1 conv", (64, 35, 35)),
-        ("3×3 conv", (96, 35, 35)),
-        ("3×3/2 conv", (96, 17, 17)),
+def test_strategy_diagram_reads_branches_and_shapes_off_the_module():
+    fig = strategy_diagrams({"Mixed_6a": Reduction35to17(288)}, (288, 35, 35))
+    texts = [text for text in _texts(fig) if text]  # two per box in drawing order (arrows are ""): the
+    # operation, then its output H×W×C
+    assert list(zip(texts[::2], texts[1::2], strict=True)) == [
+        ("input", "35×35×288"),
+        ("3×3/2 conv", "17×17×384"),
+        ("1×1 conv", "35×35×64"),
+        ("3×3 conv", "35×35×96"),
+        ("3×3/2 conv", "17×17×96"),
+        ("3×3/2 max pool", "17×17×288"),
+        ("concat", "17×17×768"),
     ]
-    assert (pool.label, pool.shape) == ("3×3/2 max pool", (288, 17, 17))
     with pytest.raises(ValueError, match="C, H, W"):
-        strategy_tree(Reduction35to17(8), (35, 35))
+        strategy_diagrams({"Mixed_6a": Reduction35to17(8)}, (35, 35))
 
 
 def test_strategy_diagrams_draw_every_box_with_its_size_and_mark_only_the_waist():

@@ -9,12 +9,13 @@ from torchvision.models import Inception_V3_Weights
 from torchvision.models import inception_v3 as torchvision_inception_v3
 
 from inception_lib import pretrained
-from inception_lib.network import inception_v3, load_torchvision_weights
+from inception_lib.network import inception_v3
 from inception_lib.pretrained import (
     OFFLINE_ENV,
     categories,
     classify_sample,
     load_state_dict,
+    load_torchvision_weights,
     preprocess,
     pretrained_inception_v3,
     top_k,

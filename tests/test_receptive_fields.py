@@ -1,22 +1,18 @@
-"""network.receptive_fields: from kernel sizes and strides, checked against gradients and chapter 1."""
+"""counting.receptive_fields and anatomy.receptive_field: from kernel sizes and strides, checked against
+gradients and chapter 1."""
 
 import pytest
 import torch
 from torch import nn
 
+from inception_lib.anatomy import module_tree, receptive_field  # the per-module rule, on single blocks
 from inception_lib.blocks import InceptionA, InceptionC
-from inception_lib.network import (  # the per-module rule, tested on single blocks
-    _record_flow,
-    _through,
-    inception_v3,
-    receptive_fields,
-)
+from inception_lib.counting import block_macs, mac_report, receptive_fields
+from inception_lib.network import inception_v3
 
 
 def _field_of(block: nn.Module, shape) -> tuple[int, int]:
-    block.eval()
-    calls = _record_flow(block, torch.zeros(1, *shape))
-    rh, rw, _, _ = _through(block, (1, 1, 1, 1), calls)
+    rh, rw, _, _ = receptive_field(module_tree(block, shape))
     return rh, rw
 
 
@@ -79,9 +75,6 @@ def test_receptive_fields_rejects_bad_arguments():
 
 
 def test_block_macs_are_conv_and_linear_per_block():
-    from inception_lib.counting import mac_report
-    from inception_lib.network import block_macs
-
     model = inception_v3()
     macs = block_macs(model, 75)
     report = mac_report(model, 75)

@@ -1,4 +1,5 @@
-"""widgets.py: the factorization explorer, driven from Python under ipywidgets 8 and 7.7 (Colab's)."""
+"""widgets.modules and widgets.factorizing: the explorers of chapters 2 and 1, driven from Python under
+ipywidgets 8 and 7.7 (Colab's)."""
 
 import re
 import textwrap
@@ -13,7 +14,7 @@ import pytest  # noqa: E402
 from inception_lib.counting import count_macs, count_params
 from inception_lib.kernels import FACTORIZATIONS, build_factorized
 from inception_lib.widgets import factorization_explorer, factorization_table
-from inception_lib.widgets.receptive import INPUT_SIZE, window_alt, window_explorer, window_figure
+from inception_lib.widgets.factorizing import INPUT_SIZE, window_alt, window_explorer, window_figure
 
 
 def _numbers(html: str) -> list[int]:
@@ -121,7 +122,7 @@ def test_explorers_under_ipywidgets_7(run_with_ipywidgets7):
         from inception_lib.counting import count_macs, count_params
         from inception_lib.kernels import build_factorized
         from inception_lib.widgets import factorization_explorer
-        from inception_lib.widgets.receptive import window_explorer
+        from inception_lib.widgets.factorizing import window_explorer
 
         assert ipywidgets.__version__ == "7.7.1", ipywidgets.__version__
         box = factorization_explorer(n=5, channels=32, grid=17)

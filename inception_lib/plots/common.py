@@ -43,6 +43,8 @@ __all__ = [
     "new_figure",
     "grouped_bars",
     "format_count",
+    "tick_count",
+    "bare_axes",
     "CSS_PX_PER_INCH",
     "PNG_SCALE",
     "MAX_FIGURE_WIDTH_IN",
@@ -80,6 +82,23 @@ def format_count(value: float) -> str:
         if abs(value) >= limit:
             return f"{value / limit:.{digits}f} {suffix}"
     return f"{value:g}"
+
+
+def tick_count(value: float, _position: object = None) -> str:
+    """An axis tick as a short count without trailing zeros: 0, 250 k, 1.5 G (a ``FuncFormatter``)."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:g} {suffix}"
+    return f"{value:g}"
+
+
+def bare_axes(ax) -> None:
+    """No grid, ticks or spines: the axes of a diagram, whose x and y place boxes rather than measure."""
+    ax.grid(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def new_figure(width: float = 7.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):

@@ -1,4 +1,4 @@
-"""Figures for chapters 1-2 (factorizing convolutions): receptive fields, kernels, costs over n.
+"""Figures for chapter 1 (factorizing convolutions): receptive fields, kernels, costs over n.
 
 Every function takes numbers computed elsewhere (``inception_lib.kernels``, ``inception_lib.counting``),
 draws them and returns the Figure; none computes what it shows, so a figure cannot disagree with the
@@ -7,13 +7,11 @@ library's counts.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
 
 from .common import OKABE_ITO, format_count, grouped_bars, new_figure
 
@@ -22,7 +20,6 @@ __all__ = [
     "plot_kernels",
     "plot_singular_values",
     "plot_cost_curves",
-    "plot_branch_costs",
     "plot_window_view",
 ]
 
@@ -292,58 +289,4 @@ def plot_cost_curves(
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
     ax.margins(x=0.12)
-    return fig
-
-
-def _tick_count(value: float) -> str:
-    """An axis tick as a short count: 0, 250 k, 500 M, 1.5 G (no trailing zeros)."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:g} {suffix}"
-    return f"{value:g}"
-
-
-def plot_branch_costs(
-    costs: Mapping[str, Sequence[float]],
-    branches: Sequence[str],
-    title: str,
-    xlabel: str,
-) -> Figure:
-    """Horizontal stacked bars: one bar per module, one segment per branch, the total at the bar's end.
-
-    ``costs`` maps a module's label to one value per branch, in the order of ``branches`` (the legend);
-    segments of the same branch position share a colour across modules, so a module and its unfactorized
-    twin compare branch by branch (chapter 2: where a factorization removes cost, and where the cost is).
-    """
-    if not costs:
-        raise ValueError("nothing to draw: pass at least one module")
-    for name, values in costs.items():
-        if len(values) != len(branches):
-            raise ValueError(
-                f"{name!r} has {len(values)} values for {len(branches)} branches {list(branches)}"
-            )
-    labels = list(costs)
-    # long module names on two or three lines, so the bars keep most of a narrow figure
-    shown = [textwrap.fill(label, 20, break_on_hyphens=False) for label in labels]
-    lines = max(label.count("\n") + 1 for label in shown)
-    fig, ax = new_figure(6.6, (0.45 + 0.17 * lines) * len(labels) + 1.6 + 0.2 * len(branches))
-    ax.grid(True, axis="x", alpha=0.3)
-    ax.grid(False, axis="y")
-    y = np.arange(len(labels))[::-1]
-    left = np.zeros(len(labels))
-    for b, branch in enumerate(branches):
-        values = np.array([float(costs[name][b]) for name in labels])
-        colour = OKABE_ITO[b % len(OKABE_ITO)]
-        ax.barh(y, values, left=left, height=0.62, color=colour, label=branch, edgecolor="white", lw=0.8)
-        left += values
-    for row, total in zip(y, left, strict=True):
-        ax.text(total, row, f" {format_count(total)}", va="center", ha="left", fontsize=9)
-    ax.set_yticks(y, shown)
-    # ticks in plain units ("250 M", "1.5 G"), not matplotlib's "1e9" offset that is easy to miss
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _tick_count(value)))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("module")
-    ax.set_title(textwrap.fill(title, 56, break_on_hyphens=False))
-    ax.margins(x=0.14)
-    fig.legend(frameon=False, ncols=1, loc="outside lower center")
     return fig

@@ -5,7 +5,6 @@ themselves, and one view of the chapter's explorer."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -14,13 +13,12 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter
 from torch import nn
 
-from ..layers import ConvBNReLU
-from .common import OKABE_ITO, format_count, new_figure
+from ..anatomy import Node, module_tree, pair
+from .common import OKABE_ITO, bare_axes, format_count, new_figure, tick_count
+from .modules import DIAGRAM_UNITS, TreeLayout, conv_of, draw_tree
 
 __all__ = [
     "STRATEGY_COLOURS",
-    "StepNode",
-    "strategy_tree",
     "strategy_diagrams",
     "reduction_comparison",
     "reconstruction_grid",
@@ -34,14 +32,6 @@ _WAIST = OKABE_ITO[3]  # vermillion outline: the narrowest tensor on the way
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 
 
-def _tick(value: float, _position: object = None) -> str:
-    """Axis tick label: 250000 -> '250 k', 1.5e9 -> '1.5 G'."""
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:g} {suffix}"
-    return f"{value:g}"
-
-
 def _check_lengths(names: Sequence[str], **columns: Sequence[float]) -> None:
     for key, values in columns.items():
         if len(values) != len(names):
@@ -51,102 +41,33 @@ def _check_lengths(names: Sequence[str], **columns: Sequence[float]) -> None:
 # --- Diagrams of the strategies, read off the modules -------------------------------------------------
 
 
-@dataclass
-class StepNode:
-    """A node of a strategy's diagram: a "box" (conv or pool), a "chain" or parallel "branches".
-
-    ``shape`` is the (C, H, W) of the tensor the node outputs, recorded in a forward pass.
-    """
-
-    kind: str
-    label: str = ""
-    fill: str = "conv"
-    shape: tuple[int, ...] = ()
-    children: list[StepNode] = field(default_factory=list)
-
-    @property
-    def width(self) -> int:
-        if self.kind == "box":
-            return 1
-        widths = [c.width for c in self.children]
-        return max(widths) if self.kind == "chain" else sum(widths)
-
-    @property
-    def height(self) -> int:
-        if self.kind == "box":
-            return 1
-        heights = [c.height for c in self.children]
-        return sum(heights) if self.kind == "chain" else max(heights) + 1  # + the concat box
-
-
 def _size(shape: Sequence[int]) -> str:
     c, h, w = shape
     return f"{h}×{w}×{c}"
 
 
-def _leaf(module: nn.Module, shape: tuple[int, ...]) -> StepNode | None:
-    conv = module.conv if isinstance(module, ConvBNReLU) else module
-    if isinstance(conv, nn.Conv2d):
+def _step_label(node: Node) -> str:
+    """A box's first line: '3×3/2 conv', '3×3/2 max pool', 'concat', 'input'."""
+    module, conv = node.module, conv_of(node.module)
+    if node.kind in ("input", "branches"):
+        return "input" if node.kind == "input" else "concat"
+    if conv is not None:
         kh, kw = conv.kernel_size
-        stride = conv.stride[0]
-        return StepNode(
-            "box",
-            f"{kh}×{kw}{f'/{stride}' if stride > 1 else ''} conv",
-            "conv1x1" if (kh, kw) == (1, 1) else "conv",
-            shape,
-        )
+        return f"{kh}×{kw}{f'/{conv.stride[0]}' if conv.stride[0] > 1 else ''} conv"
     if isinstance(module, _POOLS):
-        k, s = module.kernel_size, module.stride
-        k = k if isinstance(k, int) else k[0]
-        s = s if isinstance(s, int) else s[0]
+        k, s = pair(module.kernel_size)[0], pair(module.stride)[0]
         kind = "max" if isinstance(module, nn.MaxPool2d) else "avg"
-        return StepNode("box", f"{k}×{k}{f'/{s}' if s > 1 else ''} {kind} pool", "pool", shape)
-    return None
+        return f"{k}×{k}{f'/{s}' if s > 1 else ''} {kind} pool"
+    return type(module).__name__
 
 
-def strategy_tree(block: nn.Module, input_shape: Sequence[int]) -> StepNode:
-    """The diagram of a grid-reduction block as a tree, with every tensor's (C, H, W) recorded.
-
-    One forward pass on zeros (eval mode, batch 1) with hooks gives each submodule's output shape and
-    call order. Convolutions (``ConvBNReLU`` or ``nn.Conv2d``) and pools are boxes; a module whose
-    children are all named ``branch*`` runs them side by side and concatenates them; any other module
-    chains its children in the order they ran. The root chain starts with an input box.
-    """
-    shape = tuple(int(s) for s in input_shape)
-    if len(shape) != 3:
-        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)!r}")
-    record: dict[int, tuple[int, tuple[int, ...]]] = {}
-
-    def hook(module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-        record.setdefault(id(module), (len(record), tuple(int(s) for s in output.shape[1:])))
-
-    handles = [m.register_forward_hook(hook) for m in block.modules()]
-    was_training = block.training
-    block.eval()
-    try:
-        with torch.no_grad():
-            block(torch.zeros(1, *shape))
-    finally:
-        for h in handles:
-            h.remove()
-        block.train(was_training)
-
-    def node(module: nn.Module) -> StepNode:
-        out = record[id(module)][1]
-        leaf = _leaf(module, out)
-        if leaf is not None:
-            return leaf
-        named = [(n, c) for n, c in module.named_children() if id(c) in record]
-        if not named:
-            return StepNode("box", type(module).__name__, "concat", out)
-        if all(n.startswith("branch") for n, _ in named):
-            return StepNode("branches", "concat", "concat", out, [node(c) for _, c in named])
-        named.sort(key=lambda item: record[id(item[1])][0])
-        return StepNode("chain", shape=out, children=[node(c) for _, c in named])
-
-    root = node(block)
-    steps = root.children if root.kind == "chain" else [root]
-    return StepNode("chain", shape=root.shape, children=[StepNode("box", "input", "input", shape), *steps])
+def _fill(node: Node) -> str:
+    module, conv = node.module, conv_of(node.module)
+    if node.kind == "input":
+        return "input"
+    if conv is not None:
+        return "conv1x1" if tuple(conv.kernel_size) == (1, 1) else "conv"
+    return "pool" if isinstance(module, _POOLS) else "concat"
 
 
 def _numel(shape: Sequence[int]) -> int:
@@ -156,68 +77,46 @@ def _numel(shape: Sequence[int]) -> int:
 _BOX_W, _BOX_H = 0.9, 0.66
 
 
-def _box(ax, x: float, row: int, node: StepNode, width: float = _BOX_W, waist: bool = False):
-    y = -row
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - _BOX_H / 2),
-            width,
-            _BOX_H,
-            boxstyle="round,pad=0.02,rounding_size=0.08",
-            facecolor=_FILL[node.fill],
-            edgecolor=_WAIST if waist else "#444444",
-            linewidth=2.4 if waist else 0.8,
+def _layout(waist: Node | None) -> TreeLayout:
+    """Boxes of one column each (1.4 inches in the figure), the waist outlined; ``plots.modules``' engine."""
+
+    def box(ax, x: float, row: int, node: Node, width: float):
+        y = -row
+        thick = node is waist
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - _BOX_H / 2),
+                width,
+                _BOX_H,
+                boxstyle="round,pad=0.02,rounding_size=0.08",
+                facecolor=_FILL[_fill(node)],
+                edgecolor=_WAIST if thick else "#444444",
+                linewidth=2.4 if thick else 0.8,
+            )
         )
-    )
-    ax.text(x, y + 0.12, node.label, ha="center", va="center", fontsize=9)
-    ax.text(x, y - 0.15, _size(node.shape), ha="center", va="center", fontsize=9, color="#333333")
-    return [(x, y + _BOX_H / 2)], [(x, y - _BOX_H / 2)]
+        ax.text(x, y + 0.12, _step_label(node), ha="center", va="center", fontsize=9)
+        ax.text(x, y - 0.15, _size(node.shape), ha="center", va="center", fontsize=9, color="#333333")
+        return [(x, y + _BOX_H / 2)], [(x, y - _BOX_H / 2)]
 
-
-def _arrow(ax, start, end) -> None:
-    ax.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "shrinkA": 0, "shrinkB": 0},
+    return TreeLayout(
+        span=lambda node: node.width,
+        box_width=lambda node: _BOX_W if not node.children else node.width - 1 + _BOX_W,
+        box=box,
     )
 
 
-def _draw(ax, node: StepNode, x0: float, width: float, row: int, waist: StepNode | None):
-    if node.kind == "box":
-        return _box(ax, x0 + width / 2, row, node, waist=node is waist)
-    if node.kind == "chain":
-        tops = bottoms = None
-        for child in node.children:
-            child_tops, child_bottoms = _draw(ax, child, x0, width, row, waist)
-            if bottoms is not None:
-                for start in bottoms:
-                    for end in child_tops:
-                        _arrow(ax, start, end)
-            tops = child_tops if tops is None else tops
-            bottoms = child_bottoms
-            row += child.height
-        return tops, bottoms
-    start = x0 + (width - node.width) / 2
-    tops, ends = [], []
-    for child in node.children:
-        child_tops, child_bottoms = _draw(ax, child, start, child.width, row, waist)
-        tops += child_tops
-        ends += child_bottoms
-        start += child.width
-    concat_tops, concat_bottoms = _box(
-        ax, x0 + width / 2, row + node.height - 1, node, width=node.width - 1 + _BOX_W, waist=node is waist
-    )
-    for x, y in ends:
-        _arrow(ax, (x, y), (x, concat_tops[0][1]))
-    return tops, concat_bottoms
-
-
-def _waist(tree: StepNode) -> StepNode | None:
+def _waist(tree: Node) -> Node | None:
     """The top-level step whose output is the smallest, if it is smaller than the block's output."""
     steps = tree.children[1:]
     smallest = min(steps, key=lambda s: _numel(s.shape))
     return smallest if _numel(smallest.shape) < _numel(tree.shape) else None
+
+
+def _strategy_tree(block: nn.Module, input_shape: Sequence[int]) -> Node:
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)!r}")
+    return module_tree(block, shape, units=DIAGRAM_UNITS)
 
 
 def strategy_diagrams(
@@ -236,7 +135,7 @@ def strategy_diagrams(
     """
     if not blocks:
         raise ValueError("blocks must name at least one strategy")
-    trees = {name: strategy_tree(block, input_shape) for name, block in blocks.items()}
+    trees = {name: _strategy_tree(block, input_shape) for name, block in blocks.items()}
     widths = [t.width for t in trees.values()]
     rows = max(t.height for t in trees.values())
     fig, axes = new_figure(1.4 * sum(widths) + 0.8, 0.75 * rows + 2.2, ncols=len(trees))
@@ -246,15 +145,10 @@ def strategy_diagrams(
     gs = axes[0].get_gridspec()
     gs.set_width_ratios(widths)
     for ax, (name, tree) in zip(axes, trees.items(), strict=True):
-        waist = _waist(tree)
-        _draw(ax, tree, 0.0, float(tree.width), 0, waist)
+        draw_tree(ax, tree, 0.0, float(tree.width), 0, _layout(_waist(tree)))
         ax.set_xlim(-0.05, tree.width + 0.05)
         ax.set_ylim(-(rows - 1) - 0.5, 0.5)
-        ax.grid(False)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        bare_axes(ax)
         note = (notes or {}).get(name, "")
         ax.set_title(name + (f"\n{note}" if note else ""), fontsize=10)
     handles = [
@@ -287,7 +181,7 @@ def _bars(
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("strategy")
-    ax.yaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.yaxis.set_major_formatter(FuncFormatter(tick_count))
     ax.margins(y=0.18)
 
 
@@ -400,7 +294,7 @@ def strategy_cost_view(
     ax.bar_label(bars, labels=[format_count(v) for v in macs], fontsize=9, padding=2)
     ax.set_xlabel("MACs per example (conv + linear)")
     ax.set_title("Cost", fontsize=10)
-    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.xaxis.set_major_formatter(FuncFormatter(tick_count))
     ax = axes[1, 0]
     shares = [100 * s / o for s, o in zip(smallest, output, strict=True)]
     bars = ax.barh(y, shares, color=colours)

@@ -1,38 +1,129 @@
-"""Block diagrams of Inception modules, drawn from the module objects themselves (chapter 2).
+"""Figures for chapter 2 (Inception modules): block diagrams drawn from the module objects themselves, and
+where a module's cost goes, branch by branch.
 
 The paper draws its modules by hand (Figures 4-7, 9, 10), and hand-drawn diagrams drift from code. Here a
-diagram is *read off* a module: one forward pass with hooks records, for every submodule, which tensor went
-in and which came out. A submodule whose children are chained (each child's input is the previous child's
-output) is drawn as a column of boxes; one whose children all receive its own input and whose output is the
-concatenation of theirs is drawn as side-by-side branches joined by a "concat" box. Convolution units
-(``ConvBNReLU`` or a bare ``nn.Conv2d``) and pooling layers are boxes, labelled from the objects:
-"1×7 conv, 160" reads ``kernel_size`` and ``out_channels`` from the ``nn.Conv2d``; "3×3/2 max pool, 288"
-reads the pooling layer and the channels it passed. Any module built from chains and concatenations of such
-units can be drawn: the Figure 5/6/7 modules, GoogLeNet's Figure 4 module, the grid reductions.
+diagram is *read off* a module: ``anatomy.module_tree`` runs one forward pass with hooks and reads every
+submodule as a chain (each child's input is the previous child's output), drawn as a column of boxes, or
+as branches (every child receives the module's input and the output is the concatenation of theirs),
+drawn side by side and joined by a "concat" box. Convolution units (``ConvBNReLU`` or a bare
+``nn.Conv2d``) and pooling layers are boxes, labelled from the objects: "1×7 conv, 160" reads
+``kernel_size`` and ``out_channels`` from the ``nn.Conv2d``; "3×3/2 max pool, 288" reads the pooling layer
+and the channels it passed. Any module built from chains and concatenations of such units can be drawn: the
+Figure 5/6/7 modules, GoogLeNet's Figure 4 module, the grid reductions.
 
 Each box also shows the tensor it outputs, H×W×C, from the same forward pass: run the module on the grid it
 works on in the network (``input_size=35`` for a 35×35 module) and the diagram states every grid size, so a
 stride-2 box visibly halves the grid. A legend names the box colours (Okabe-Ito tints, colour-blind safe).
+
+``draw_tree`` is the one drawing engine for such trees; chapter 3's strategy diagrams
+(``plots.grid_reduction``) use it with boxes of their own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-import torch
+import numpy as np
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.textpath import TextPath
+from matplotlib.ticker import FuncFormatter
 from torch import nn
 
+from ..anatomy import Node, module_tree, pair
 from ..counting import as_input_shape
 from ..layers import ConvBNReLU
-from .common import OKABE_ITO, new_figure
+from .common import OKABE_ITO, bare_axes, format_count, new_figure, tick_count
 
-__all__ = ["DiagramNode", "module_tree", "diagram_labels", "diagram_texts", "box_text", "plot_module_diagram"]
+__all__ = [
+    "DIAGRAM_UNITS",
+    "TreeLayout",
+    "draw_tree",
+    "diagram_labels",
+    "box_text",
+    "plot_module_diagram",
+    "plot_branch_costs",
+]
 
 _POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+# The modules a diagram draws as one box (``anatomy.module_tree``'s ``units``).
+DIAGRAM_UNITS = (ConvBNReLU, nn.Conv2d, *_POOLS)
+
+
+# --- The drawing engine: a tree of boxes, chains top to bottom, branches side by side ------------------
+
+Anchors = tuple[list[tuple[float, float]], list[tuple[float, float]]]  # top and bottom arrow anchors
+
+
+@dataclass(frozen=True)
+class TreeLayout:
+    """How ``draw_tree`` lays out a tree and draws its boxes.
+
+    ``span(node)`` is the width a node needs (a unit, a chain or branches side by side) and
+    ``box_width(node)`` the width of a unit's box or of the concatenation box under branches, both in
+    x units; ``gap`` separates neighbouring branches. ``box(ax, x, row, node, width)`` draws the box of a
+    unit (or, for a "branches" node, its concatenation) centred at ``x`` on ``row`` (rows grow downwards,
+    one unit of y each) and returns its top and bottom anchors for the arrows.
+    """
+
+    span: Callable[[Node], float]
+    box_width: Callable[[Node], float]
+    box: Callable[..., Anchors]
+    gap: float = 0.0
+
+
+def _arrows(ax, sources, targets) -> None:
+    for start in sources:
+        for end in targets:
+            ax.annotate(
+                "",
+                xy=end,
+                xytext=start,
+                arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "shrinkA": 0, "shrinkB": 0},
+            )
+
+
+def draw_tree(ax, node: Node, x0: float, width: float, row: int, layout: TreeLayout) -> Anchors:
+    """Draw ``node`` centred in [x0, x0 + width) from ``row`` down; return its top and bottom anchors.
+
+    A chain stacks its children with an arrow from each to the next; branches stand side by side
+    (each as wide as ``layout.span`` says) above one concatenation box that spans them all (the paper's
+    "filter concat"), so every arrow into it is vertical.
+    """
+    if not node.children:
+        return layout.box(ax, x0 + width / 2, row, node, layout.box_width(node))
+    if node.kind == "chain":
+        tops, bottoms = None, None
+        for child in node.children:
+            child_tops, child_bottoms = draw_tree(ax, child, x0, width, row, layout)
+            if bottoms is not None:
+                _arrows(ax, bottoms, child_tops)
+            tops = child_tops if tops is None else tops
+            bottoms = child_bottoms
+            row += child.height
+        return tops, bottoms
+    spans = [layout.span(c) for c in node.children]
+    used = sum(spans) + layout.gap * (len(spans) - 1)
+    start = x0 + (width - used) / 2
+    tops, ends = [], []
+    for child, span in zip(node.children, spans, strict=True):
+        child_tops, child_bottoms = draw_tree(ax, child, start, span, row, layout)
+        tops += child_tops
+        ends += child_bottoms
+        start += span + layout.gap
+    concat_tops, concat_bottoms = layout.box(
+        ax, x0 + width / 2, row + node.height - 1, node, layout.box_width(node)
+    )
+    top_y = concat_tops[0][1]
+    for x, y in ends:
+        _arrows(ax, [(x, y)], [(x, top_y)])
+    return tops, concat_bottoms
+
+
+# --- Chapter 2's module diagrams ------------------------------------------------------------------------
 
 
 def _tint(colour: str, strength: float) -> str:
@@ -60,168 +151,73 @@ _LEGEND = {
 }
 
 
-@dataclass
-class DiagramNode:
-    """One node of a module's diagram.
-
-    ``kind`` is "box" (one unit: a conv, a pool, ...), "chain" (children applied one after another) or
-    "branches" (children applied to the same input, outputs concatenated along channels: a "concat" box
-    with ``out_channels`` follows them). ``colour`` names the box style ("conv", "conv1x1", "pool", ...).
-    ``grid`` is the (height, width) of the node's output in the recorded forward pass.
-    """
-
-    kind: str
-    label: str = ""
-    colour: str = "other"
-    out_channels: int = 0
-    children: list[DiagramNode] = field(default_factory=list)
-    grid: tuple[int, int] | None = None
-
-    @property
-    def width(self) -> int:
-        """Columns the node needs (one per box side by side)."""
-        if self.kind == "box":
-            return 1
-        if self.kind == "chain":
-            return max(c.width for c in self.children)
-        return sum(c.width for c in self.children)
-
-    @property
-    def height(self) -> int:
-        """Rows the node needs (one per box stacked; branches add a row for their concat box)."""
-        if self.kind == "box":
-            return 1
-        if self.kind == "chain":
-            return sum(c.height for c in self.children)
-        return max(c.height for c in self.children) + 1
-
-
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def _conv_box(conv: nn.Conv2d, relu: bool = True) -> DiagramNode:
-    kh, kw = conv.kernel_size
-    stride = conv.stride[0]
-    label = f"{kh}×{kw}{f'/{stride}' if stride > 1 else ''} conv, {conv.out_channels}"
-    if not relu:
-        label += " (no ReLU)"
-    return DiagramNode("box", label, "conv1x1" if (kh, kw) == (1, 1) else "conv", conv.out_channels)
-
-
-def _pool_box(pool: nn.Module, channels: int) -> DiagramNode:
-    kind = "max" if isinstance(pool, nn.MaxPool2d | nn.AdaptiveMaxPool2d) else "avg"
-    if isinstance(pool, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
-        size = _pair(pool.output_size)
-        return DiagramNode("box", f"adaptive {kind} pool →{size[0]}×{size[1]}, {channels}", "pool", channels)
-    kh, kw = _pair(pool.kernel_size)
-    stride = _pair(pool.stride if pool.stride is not None else pool.kernel_size)[0]
-    label = f"{kh}×{kw}{f'/{stride}' if stride > 1 else ''} {kind} pool, {channels}"
-    return DiagramNode("box", label, "pool", channels)
-
-
-class _Recorder:
-    """Forward hooks on every submodule: call order, input object, output object and its value."""
-
-    def __init__(self, module: nn.Module) -> None:
-        self.calls: dict[int, dict] = {}
-        self.handles = []
-        for m in module.modules():
-            self.handles.append(m.register_forward_pre_hook(self._before))
-            self.handles.append(m.register_forward_hook(self._after))
-
-    def _before(self, m: nn.Module, args: tuple) -> None:
-        if id(m) in self.calls:
-            raise ValueError(f"{type(m).__name__} is called twice in one forward pass: cannot draw it")
-        self.calls[id(m)] = {"order": len(self.calls), "input": args[0] if args else None}
-
-    def _after(self, m: nn.Module, args: tuple, output: object) -> None:
-        record = self.calls[id(m)]
-        record["output"] = output
-        record["value"] = output.detach().clone() if isinstance(output, torch.Tensor) else None
-
-    def remove(self) -> None:
-        for handle in self.handles:
-            handle.remove()
-
-
-def _node(module: nn.Module, calls: dict[int, dict]) -> DiagramNode:
-    node = _classify(module, calls)
-    value = calls[id(module)].get("value")
-    if isinstance(value, torch.Tensor) and value.dim() == 4:
-        node.grid = (int(value.shape[2]), int(value.shape[3]))
-    return node
-
-
-def _classify(module: nn.Module, calls: dict[int, dict]) -> DiagramNode:
-    record = calls[id(module)]
-    channels = int(record["value"].shape[1]) if record.get("value") is not None else 0
+def conv_of(module: nn.Module | None) -> nn.Conv2d | None:
+    """The convolution of a conv unit (``ConvBNReLU`` or a bare ``nn.Conv2d``), else None."""
     if isinstance(module, ConvBNReLU):
-        return _conv_box(module.conv, relu=not isinstance(module.relu, nn.Identity))
-    if isinstance(module, nn.Conv2d):
-        return _conv_box(module)
+        return module.conv
+    return module if isinstance(module, nn.Conv2d) else None
+
+
+def _colour(node: Node) -> str:
+    """The box style of a node: "input", "conv1x1", "conv", "pool", "concat" or "other"."""
+    conv = conv_of(node.module)
+    if node.kind in ("input", "branches"):
+        return "input" if node.kind == "input" else "concat"
+    if conv is not None:
+        return "conv1x1" if tuple(conv.kernel_size) == (1, 1) else "conv"
+    return "pool" if isinstance(node.module, _POOLS) else "other"
+
+
+def _stride_text(stride: int) -> str:
+    return f"/{stride}" if stride > 1 else ""
+
+
+def _label(node: Node) -> str:
+    """A box's label: '1×7 conv, 160', '3×3/2 max pool, 288', 'concat, 768', 'input, 192', ..."""
+    module, channels = node.module, node.shape[0] if node.shape else 0
+    conv = conv_of(node.module)
+    if node.kind in ("input", "branches"):
+        return f"{'input' if node.kind == 'input' else 'concat'}, {channels}"
+    if conv is not None:
+        kh, kw = conv.kernel_size
+        label = f"{kh}×{kw}{_stride_text(conv.stride[0])} conv, {conv.out_channels}"
+        linear = isinstance(module, ConvBNReLU) and isinstance(module.relu, nn.Identity)
+        return label + (" (no ReLU)" if linear else "")
     if isinstance(module, _POOLS):
-        return _pool_box(module, channels)
-    called = sorted((c for c in module.children() if id(c) in calls), key=lambda c: calls[id(c)]["order"])
-    if not called:
-        return DiagramNode("box", f"{type(module).__name__}, {channels}", "other", channels)
-    records = [calls[id(c)] for c in called]
-    if (
-        records[0]["input"] is record["input"]
-        and all(b["input"] is a["output"] for a, b in zip(records, records[1:], strict=False))
-        and records[-1]["output"] is record["output"]
-    ):
-        return DiagramNode("chain", children=[_node(c, calls) for c in called], out_channels=channels)
-    if all(r["input"] is record["input"] for r in records) and all(
-        isinstance(r["value"], torch.Tensor) for r in records
-    ):
-        joined = torch.cat([r["value"] for r in records], dim=1)
-        if joined.shape == record["value"].shape and torch.equal(joined, record["value"]):
-            return DiagramNode("branches", children=[_node(c, calls) for c in called], out_channels=channels)
-    raise ValueError(
-        f"cannot draw {type(module).__name__}: its forward is neither a chain nor a channel concatenation "
-        "of its child modules (functional operations in forward() are invisible to the diagram)"
-    )
+        kind = "max" if isinstance(module, nn.MaxPool2d | nn.AdaptiveMaxPool2d) else "avg"
+        if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
+            size = pair(module.output_size)
+            return f"adaptive {kind} pool →{size[0]}×{size[1]}, {channels}"
+        kh, kw = pair(module.kernel_size)
+        stride = pair(module.stride if module.stride is not None else module.kernel_size)[0]
+        return f"{kh}×{kw}{_stride_text(stride)} {kind} pool, {channels}"
+    return f"{type(module).__name__}, {channels}"
 
 
-def module_tree(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> DiagramNode:
-    """The diagram of ``module`` as a tree of boxes, chains and concatenated branches.
-
-    Runs one forward pass (eval mode, no gradients, a seeded random input of ``input_size``: S, (H, W) or
-    (C, H, W), C inferred from the first convolution) and classifies every submodule by the data flow it
-    recorded. The root is wrapped in a chain that starts with an "input, C" box. Raises ValueError for a
-    module that is not built from chains and concatenations of its children.
-    """
-    shape = as_input_shape(module, input_size)
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(1, *shape, generator=generator)
-    recorder = _Recorder(module)
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            module(x)
-    finally:
-        recorder.remove()
-        module.train(was_training)
-    root = _node(module, recorder.calls)
-    source = DiagramNode("box", f"input, {shape[0]}", "input", shape[0], grid=(shape[1], shape[2]))
-    children = root.children if root.kind == "chain" else [root]
-    return DiagramNode("chain", children=[source, *children], out_channels=root.out_channels, grid=root.grid)
+def _grid(node: Node) -> tuple[int, int] | None:
+    """The (height, width) of the node's output grid, for a (C, H, W) output."""
+    return (node.shape[1], node.shape[2]) if len(node.shape) == 3 else None
 
 
-def _labels(node: DiagramNode) -> list[str]:
-    if node.kind == "box":
-        return [node.label]
+def _labels(node: Node) -> list[str]:
+    if not node.children:
+        return [_label(node)]
     labels = [label for child in node.children for label in _labels(child)]
-    if node.kind == "branches":
-        labels.append(f"concat, {node.out_channels}")
-    return labels
+    return labels + [_label(node)] if node.kind == "branches" else labels
+
+
+def _tree(module: nn.Module, input_size: int | tuple[int, ...]) -> Node:
+    """``anatomy.module_tree`` with ``DIAGRAM_UNITS`` as boxes; C inferred if ``input_size`` omits it."""
+    return module_tree(module, as_input_shape(module, input_size), units=DIAGRAM_UNITS)
 
 
 def diagram_labels(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> list[str]:
-    """Every box label of ``module``'s diagram in drawing order (input, branches left to right, concat)."""
-    return _labels(module_tree(module, input_size))
+    """Every box label of ``module``'s diagram in drawing order (input, branches left to right, concat).
+
+    ``input_size`` is S, (H, W) or (C, H, W), C inferred from the first convolution. Raises ValueError for
+    a module that is not built from chains and concatenations of its children.
+    """
+    return _labels(_tree(module, input_size))
 
 
 def box_text(label: str, grid: tuple[int, int] | None) -> str:
@@ -233,20 +229,6 @@ def box_text(label: str, grid: tuple[int, int] | None) -> str:
         return label
     operation, _, channels = label.rpartition(", ")
     return f"{operation}\n{grid[0]}×{grid[1]}×{channels}"
-
-
-def diagram_texts(module: nn.Module, input_size: int | tuple[int, ...] = 9) -> list[str]:
-    """Every box text of ``module``'s diagram as drawn (``box_text``), in ``diagram_labels`` order."""
-    return _texts(module_tree(module, input_size))
-
-
-def _texts(node: DiagramNode) -> list[str]:
-    if node.kind == "box":
-        return [box_text(node.label, node.grid)]
-    texts = [text for child in node.children for text in _texts(child)]
-    if node.kind == "branches":
-        texts.append(box_text(f"concat, {node.out_channels}", node.grid))
-    return texts
 
 
 _BOX_H = 0.66  # box height, in rows
@@ -261,17 +243,13 @@ def _text_width(text: str, size: float = _FONT) -> float:
     return max(widths) / 72.0
 
 
-def _own_text(node: DiagramNode) -> str:
-    if node.kind == "box":
-        return box_text(node.label, node.grid)
-    if node.kind == "branches":
-        return box_text(f"concat, {node.out_channels}", node.grid)
-    return ""
+def _own_text(node: Node) -> str:
+    return "" if node.kind == "chain" else box_text(_label(node), _grid(node))
 
 
-def _span(node: DiagramNode) -> float:
+def _span(node: Node) -> float:
     """Inches of width the node needs: a box its text, a chain its widest child, branches side by side."""
-    if node.kind == "box":
+    if not node.children:
         return _text_width(_own_text(node)) + _PAD
     if node.kind == "chain":
         return max(_span(c) for c in node.children)
@@ -279,72 +257,29 @@ def _span(node: DiagramNode) -> float:
     return max(side_by_side, _text_width(_own_text(node)) + _PAD)
 
 
-def _box(ax, x: float, row: int, label: str, colour: str, width: float):
+def _box(ax, x: float, row: int, node: Node, width: float) -> Anchors:
     y = -row
     patch = FancyBboxPatch(
         (x - width / 2, y - _BOX_H / 2),
         width,
         _BOX_H,
         boxstyle="round,pad=0.02,rounding_size=0.08",
-        facecolor=_COLOURS.get(colour, _COLOURS["other"]),
+        facecolor=_COLOURS[_colour(node)],
         edgecolor="#444444",
         linewidth=0.8,
     )
     ax.add_patch(patch)
-    ax.text(x, y, label, ha="center", va="center", fontsize=_FONT, linespacing=1.15)
+    ax.text(x, y, _own_text(node), ha="center", va="center", fontsize=_FONT, linespacing=1.15)
     return [(x, y + _BOX_H / 2)], [(x, y - _BOX_H / 2)]
 
 
-def _arrows(ax, sources, targets) -> None:
-    for start in sources:
-        for end in targets:
-            ax.annotate(
-                "",
-                xy=end,
-                xytext=start,
-                arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "shrinkA": 0, "shrinkB": 0},
-            )
+# Every box is as wide as its text needs, so narrow branches (a 1×3 beside a 3×1) take little room.
+_LAYOUT = TreeLayout(span=_span, box_width=lambda node: _span(node) - 0.04, box=_box, gap=_GAP)
 
 
-def _draw(ax, node: DiagramNode, x0: float, width: float, row: int):
-    """Draw ``node`` centred in [x0, x0 + width) inches from ``row`` down; return top and bottom anchors.
-
-    Every box is as wide as its text needs, so narrow branches (a 1×3 beside a 3×1) take little room.
-    """
-    if node.kind == "box":
-        return _box(ax, x0 + width / 2, row, _own_text(node), node.colour, _span(node) - 0.04)
-    if node.kind == "chain":
-        tops, bottoms = None, None
-        for child in node.children:
-            child_tops, child_bottoms = _draw(ax, child, x0, width, row)
-            if bottoms is not None:
-                _arrows(ax, bottoms, child_tops)
-            tops = child_tops if tops is None else tops
-            bottoms = child_bottoms
-            row += child.height
-        return tops, bottoms
-    spans = [_span(c) for c in node.children]
-    used = sum(spans) + _GAP * (len(spans) - 1)
-    start = x0 + (width - used) / 2
-    tops, ends = [], []
-    for child, span in zip(node.children, spans, strict=True):
-        child_tops, child_bottoms = _draw(ax, child, start, span, row)
-        tops += child_tops
-        ends += child_bottoms
-        start += span + _GAP
-    # The concat box spans all its branches (the paper's "filter concat"), so every arrow into it is vertical.
-    concat_tops, concat_bottoms = _box(
-        ax, x0 + width / 2, row + node.height - 1, _own_text(node), "concat", width=_span(node) - 0.04
-    )
-    top_y = concat_tops[0][1]
-    for x, y in ends:
-        _arrows(ax, [(x, y)], [(x, top_y)])
-    return tops, concat_bottoms
-
-
-def _kinds(node: DiagramNode) -> set[str]:
-    if node.kind == "box":
-        return {node.colour}
+def _kinds(node: Node) -> set[str]:
+    if not node.children:
+        return {_colour(node)}
     kinds = set().union(*(_kinds(child) for child in node.children))
     return kinds | ({"concat"} if node.kind == "branches" else set())
 
@@ -356,7 +291,7 @@ def plot_module_diagram(
     ax=None,
     legend: bool = True,
 ) -> Figure:
-    """Draw ``module`` as a block diagram read off the module itself (see ``module_tree``).
+    """Draw ``module`` as a block diagram read off the module itself (``anatomy.module_tree``).
 
     Branches run left to right in the order the module calls them; data flows top to bottom; each box
     names its operation and the tensor it outputs (H×W×C, from a forward pass on ``input_size``: pass the
@@ -364,25 +299,22 @@ def plot_module_diagram(
     names the box colours. ``ax`` draws into an existing axes (e.g. diagrams side by side; pass
     ``legend=False`` to all but one). Returns the Figure.
     """
-    tree = module_tree(module, input_size)
+    tree = _tree(module, input_size)
     span, rows = _span(tree), tree.height
     if ax is None:
         # x is in inches of figure width: the diagram is as wide as its boxes' text needs
         fig, ax = new_figure(max(4.8, span + 0.7), 0.72 * rows + 1.6)
     else:
         fig = ax.figure
-    _draw(ax, tree, 0.0, span, 0)
+    draw_tree(ax, tree, 0.0, span, 0, _LAYOUT)
     ax.set_xlim(-0.05, span + 0.05)
     ax.set_ylim(-(rows - 1) - 0.45, 0.45)
-    ax.grid(False)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    bare_axes(ax)
     ax.set_xlabel("branches, concatenated left to right")
     ax.set_ylabel("data flow (top to bottom)")
-    grid = f" on {tree.grid[0]}×{tree.grid[1]}" if tree.grid else ""
-    ax.set_title(title or f"{type(module).__name__}: {tree.out_channels} output channels{grid}")
+    grid = _grid(tree)
+    where = f" on {grid[0]}×{grid[1]}" if grid else ""
+    ax.set_title(title or f"{type(module).__name__}: {tree.shape[0]} output channels{where}")
     if legend:
         kinds = [kind for kind in _LEGEND if kind in _kinds(tree)]
         handles = [
@@ -392,4 +324,53 @@ def plot_module_diagram(
         fig.legend(
             handles=handles, loc="outside lower center", ncols=min(2, len(handles)), frameon=False, fontsize=9
         )
+    return fig
+
+
+# --- Where a module's cost goes --------------------------------------------------------------------------
+
+
+def plot_branch_costs(
+    costs: Mapping[str, Sequence[float]],
+    branches: Sequence[str],
+    title: str,
+    xlabel: str,
+) -> Figure:
+    """Horizontal stacked bars: one bar per module, one segment per branch, the total at the bar's end.
+
+    ``costs`` maps a module's label to one value per branch, in the order of ``branches`` (the legend);
+    segments of the same branch position share a colour across modules, so a module and its unfactorized
+    twin compare branch by branch (chapter 2: where a factorization removes cost, and where the cost is).
+    """
+    if not costs:
+        raise ValueError("nothing to draw: pass at least one module")
+    for name, values in costs.items():
+        if len(values) != len(branches):
+            raise ValueError(
+                f"{name!r} has {len(values)} values for {len(branches)} branches {list(branches)}"
+            )
+    labels = list(costs)
+    # long module names on two or three lines, so the bars keep most of a narrow figure
+    shown = [textwrap.fill(label, 20, break_on_hyphens=False) for label in labels]
+    lines = max(label.count("\n") + 1 for label in shown)
+    fig, ax = new_figure(6.6, (0.45 + 0.17 * lines) * len(labels) + 1.6 + 0.2 * len(branches))
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    y = np.arange(len(labels))[::-1]
+    left = np.zeros(len(labels))
+    for b, branch in enumerate(branches):
+        values = np.array([float(costs[name][b]) for name in labels])
+        colour = OKABE_ITO[b % len(OKABE_ITO)]
+        ax.barh(y, values, left=left, height=0.62, color=colour, label=branch, edgecolor="white", lw=0.8)
+        left += values
+    for row, total in zip(y, left, strict=True):
+        ax.text(total, row, f" {format_count(total)}", va="center", ha="left", fontsize=9)
+    ax.set_yticks(y, shown)
+    # ticks in plain units ("250 M", "1.5 G"), not matplotlib's "1e9" offset that is easy to miss
+    ax.xaxis.set_major_formatter(FuncFormatter(tick_count))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("module")
+    ax.set_title(textwrap.fill(title, 56, break_on_hyphens=False))
+    ax.margins(x=0.14)
+    fig.legend(frameon=False, ncols=1, loc="outside lower center")
     return fig

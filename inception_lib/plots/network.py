@@ -11,9 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter
 
-from ..network import InceptionV3, receptive_fields
+from ..counting import receptive_fields
+from ..network import InceptionV3
 from ..paper import stage_of
-from .common import OKABE_ITO, format_count, new_figure
+from .common import OKABE_ITO, bare_axes, format_count, new_figure, tick_count
 
 __all__ = ["STAGE_COLOURS", "network_diagram", "stage_breakdown", "cost_comparison"]
 
@@ -29,13 +30,6 @@ STAGE_COLOURS = {
     "auxiliary head": "#ffffff",
 }
 _BAR_COLOURS = (*OKABE_ITO[:7], "#999999")
-
-
-def _tick(value: float, _position: object = None) -> str:
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:g} {suffix}"
-    return f"{value:g}"
 
 
 def _check_lengths(names: Sequence[str], **columns: Sequence) -> None:
@@ -63,13 +57,43 @@ _ROW_IN = 0.42  # vertical distance between two blocks
 _STAGE_RIGHT, _BRACKET_X = 1.3, 1.35  # stage labels end here; the bracket that groups a stage
 _BOX_X, _BOX_W = 1.46, 2.36  # the block boxes
 _OUT_X, _FIELD_X = 3.92, 5.14  # the output-size and receptive-field columns
+_BOX_H = 0.74  # the height of a block's box, in rows
+
+
+def _box(ax, x: float, y: float, w: float, text: str, fill: str, dashed: bool = False, height: float = _BOX_H
+         ) -> None:
+    """A block's box, ``x`` its left edge, centred on ``y``, its text in the middle."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y - height / 2),
+            w,
+            height,
+            boxstyle="round,pad=0.02,rounding_size=0.08",
+            facecolor=fill,
+            edgecolor="#444444",
+            linewidth=0.8,
+            linestyle="--" if dashed else "-",
+        )
+    )
+    ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=9)
+
+
+def _stage_brackets(ax, stages: dict[str, list[float]]) -> None:
+    """A bracket on the left of each stage's boxes (given by their y), named with its block count."""
+    for stage, ys in stages.items():
+        upper, lower = ys[0] + 0.4, ys[-1] - 0.4
+        ax.plot([_BRACKET_X + 0.07, _BRACKET_X, _BRACKET_X, _BRACKET_X + 0.07], [upper, upper, lower, lower],
+                color="#444444", lw=1.0)
+        count = len(ys)
+        label = stage if count == 1 or stage in ("stem", "head") else f"{count} × {stage}"
+        ax.text(_STAGE_RIGHT, (upper + lower) / 2, label, ha="right", va="center", fontsize=9)
 
 
 def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") -> Figure:
     """The whole network, one box per top-level block, drawn from the model object.
 
     Data flows top to bottom. Beside each block: its output H×W×C and the receptive field of one output
-    position on the input (``network.receptive_fields``; "whole image" after global pooling). Brackets
+    position on the input (``counting.receptive_fields``; "whole image" after global pooling). Brackets
     on the left group the blocks into the stages of Table 1; the auxiliary classifier, if the model has
     one, branches off the last 17×17 module (training only) in a row of its own. The figure is
     ``DIAGRAM_WIDTH_IN`` inches wide, the book's text column, with 9-point text.
@@ -90,29 +114,8 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
     fig.set_layout_engine("none")
     # inset a little: the saved PNG adds its padding around the axes, and must stay within the column
     ax.set_position((0.01, 0.0, 0.98, 1.0 - 0.45 / height_in))
-    ax.grid(False)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    h = 0.74
+    bare_axes(ax)
     centre = _BOX_X + _BOX_W / 2
-
-    def box(x: float, y: float, w: float, text: str, fill: str, dashed: bool = False, hh: float = h) -> None:
-        ax.add_patch(
-            FancyBboxPatch(
-                (x, y - hh / 2),
-                w,
-                hh,
-                boxstyle="round,pad=0.02,rounding_size=0.08",
-                facecolor=fill,
-                edgecolor="#444444",
-                linewidth=0.8,
-                linestyle="--" if dashed else "-",
-            )
-        )
-        ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=9)
-
     ax.text(centre, 1.0, f"input {input_size}×{input_size}×{model.in_channels}", ha="center",
             va="center", fontsize=9, fontweight="bold")
     ax.text(_OUT_X, 1.0, "output H×W×C", ha="left", va="center", fontsize=9, fontweight="bold")
@@ -123,25 +126,20 @@ def network_diagram(model: InceptionV3, input_size: int = 299, title: str = "") 
         y = y_of(i)
         stage = stage_of(row.block)
         stages.setdefault(stage, []).append(i)
-        box(_BOX_X, y, _BOX_W, _block_label(row.block, row.layer), STAGE_COLOURS.get(stage, "#ffffff"))
-        ax.annotate("", xy=(centre, y + h / 2), xytext=(centre, previous - (0.25 if i == 0 else h / 2)),
+        _box(ax, _BOX_X, y, _BOX_W, _block_label(row.block, row.layer), STAGE_COLOURS.get(stage, "#ffffff"))
+        start = previous - (0.25 if i == 0 else _BOX_H / 2)
+        ax.annotate("", xy=(centre, y + _BOX_H / 2), xytext=(centre, start),
                     arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8})
         previous = y
         ax.text(_OUT_X, y, _hwc(row.output_shape), ha="left", va="center", fontsize=9)
         field = "whole image" if row.size is None else f"{row.size[0]:,}×{row.size[1]:,} px"
         ax.text(_FIELD_X, y, field, ha="left", va="center", fontsize=9)
-    for stage, indices in stages.items():
-        upper, lower = y_of(indices[0]) + 0.4, y_of(indices[-1]) - 0.4
-        ax.plot([_BRACKET_X + 0.07, _BRACKET_X, _BRACKET_X, _BRACKET_X + 0.07], [upper, upper, lower, lower],
-                color="#444444", lw=1.0)
-        count = len(indices)
-        label = stage if count == 1 or stage in ("stem", "head") else f"{count} × {stage}"
-        ax.text(_STAGE_RIGHT, (upper + lower) / 2, label, ha="right", va="center", fontsize=9)
+    _stage_brackets(ax, {stage: [y_of(i) for i in indices] for stage, indices in stages.items()})
     if anchor is not None:
         y = y_of(anchor) - 0.5 - aux_rows / 2
         logits = f"{model.aux.fc.out_features:,} logits"
-        box(_OUT_X, y, DIAGRAM_WIDTH_IN - 0.2 - _OUT_X, f"aux classifier (training only)\n→ {logits}",
-            STAGE_COLOURS["auxiliary head"], dashed=True, hh=1.25)
+        _box(ax, _OUT_X, y, DIAGRAM_WIDTH_IN - 0.2 - _OUT_X, f"aux classifier (training only)\n→ {logits}",
+             STAGE_COLOURS["auxiliary head"], dashed=True, height=1.25)
         ax.annotate("", xy=(_OUT_X, y), xytext=(centre, y),
                     arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8, "ls": "--"})
     ax.set_xlim(0.0, DIAGRAM_WIDTH_IN)
@@ -179,7 +177,7 @@ def stage_breakdown(
         ax.set_xlabel(unit)
         ax.set_ylabel("stage")
         ax.set_title(name, fontsize=10)
-        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.xaxis.set_major_formatter(FuncFormatter(tick_count))
         ax.grid(True, axis="x", alpha=0.3)
         ax.grid(False, axis="y")
         ax.margins(x=0.3)
