@@ -1,8 +1,9 @@
 # Two commands do all set-up on a fresh machine with python3:
 #   make book   build the rendered book into _build/html
 #   make test   run every test: install, the book build (zero warnings), the PDF, lint, spelling, the CI
-#               workflow check, then pytest over the unit tests, strict nbval over every chapter, the built
-#               site, a headless browser over every page, the PDF and each notebook in a fresh environment
+#               workflow check, then pytest over the unit tests, strict nbval over every chapter (twice: the
+#               second time in a fresh environment and another numeric setup), the built site, a headless
+#               browser over every page and the PDF
 # Other targets: `make pdf` (the book as one PDF, _build/pdf/book.pdf), `make unit` (quick loop: unit tests
 # only), `make notebooks` (re-execute the chapters in place), `make clean`.
 PYTHON ?= python3
@@ -22,10 +23,6 @@ export TQDM_DISABLE := 1
 # (it explains what it would do), the same on every machine, networked CI included.
 export INCEPTION_BOOK_OFFLINE := 1
 NBVAL := $(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-# The second nbval pass simulates another machine (tests/README.md): PyTorch's plain kernels, oneDNN capped
-# at AVX2, and a torch thread count other than the first pass's default (one per core).
-ALT_THREADS := $(shell $(PYTHON) -c "import os; print(1 if (os.cpu_count() or 1) > 1 else 2)")
-OTHER_MACHINE := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=$(ALT_THREADS)
 
 .PHONY: install book pdf test test-site test-code test-other-machine unit notebooks clean
 
@@ -67,8 +64,8 @@ pdf: book
 
 # Three independent groups run side by side (they share no files; `make -j3`, output kept per group): the
 # site (book, PDF, then the tests that read them), the code (lint, spelling, the unit tests and the first
-# nbval pass), and the notebooks again: the second nbval pass in the other numeric environment, then every
-# notebook in a fresh environment (both use one core at a time, so they share a group).
+# nbval pass), and the second nbval pass: every notebook in a fresh environment that has only torch, in the
+# other numeric environment (tests/test_fresh_env.py sets it; one execution checks both).
 SITE_TESTS := tests/test_book.py tests/test_browser.py tests/test_pdf.py
 FRESH_TESTS := tests/test_fresh_env.py
 test: install
@@ -84,7 +81,6 @@ test-code: $(STAMP)
 	$(NBVAL) tests chapters $(addprefix --ignore=,$(SITE_TESTS) $(FRESH_TESTS))
 
 test-other-machine: install
-	$(OTHER_MACHINE) $(NBVAL) chapters
 	$(BIN)/pytest -q $(FRESH_TESTS)
 
 # Quick loop while writing code: the unit tests only.

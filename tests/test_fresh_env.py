@@ -1,11 +1,14 @@
-"""Each chapter runs in a fresh environment that has only PyTorch, the way a reader's Colab or laptop has.
+"""Each chapter runs in a fresh environment that has only PyTorch, the way a reader's Colab or laptop has,
+and reproduces its stored outputs there on "another machine": the second nbval pass of `make test`.
 
 Once per session: a new virtual environment in which only torch and torchvision (and what they depend on)
 are installed, plus ipykernel to run notebooks. The preinstalled packages are this checkout's own copies,
 linked in through a .pth file (no 5 GB reinstall). Then each chapter listed in _toc.yml is copied into an
-empty folder, away from the checkout, and executed there in that environment's kernel: its setup cell
+empty folder, away from the checkout, and run there by strict nbval in that environment's kernel, with
+PyTorch's plain kernels, oneDNN capped at AVX2 and another thread count (tests/README.md): its setup cell
 must install `inception_lib` (from a copy of the checkout, via $INCEPTION_LIB_PIP_SPEC) and everything it
-needs, without touching torch. A check cell appended to the chapter reports which torch it ended up with.
+needs, without touching torch, and every compared output must match the stored one. A check cell appended
+to the chapter reports which torch it ended up with.
 
 Offline and fast: pip in the kernel installs only from the wheelhouse that `make test` prepares
 (tools/vendor_assets.py wheels -> .venv/wheelhouse); PIP_NO_INDEX is set. The kernel sees no GPU
@@ -26,13 +29,8 @@ from pathlib import Path
 import book_site
 import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from inception_lib.doctor import COMPACT_OK
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,15 +39,23 @@ PREINSTALLED = ["torch", "torchvision"]
 WHEELHOUSE = Path(os.environ.get("INCEPTION_WHEELHOUSE", ROOT / ".venv" / "wheelhouse"))
 KERNEL_NAME = "fresh-env"
 CELL_TIMEOUT_S = 900
-CHECK_MARK = "FRESH-ENV-CHECK "
 CHECK_CELL = (
-    "import json as _json\nimport sys as _sys\n\nimport inception_lib as _il\nimport torch as _torch\n"
-    "from inception_lib.doctor import check_environment as _check\n\n"
+    "import json as _json\nimport os as _os\nimport sys as _sys\n\nimport inception_lib as _il\n"
+    "import torch as _torch\nfrom inception_lib.doctor import check_environment as _check\n\n"
     "_report = _check(_il.__version__)\n"
-    f'print("{CHECK_MARK}" + _json.dumps({{"torch_version": str(_torch.__version__), '
-    '"torch_file": _torch.__file__, "inception_lib_file": _il.__file__, "executable": _sys.executable, '
-    '"doctor": _report.full(), "doctor_ok": _report.ok}))\n'
+    "with open({report!r}, 'w') as _f:\n"
+    '    _json.dump({{"torch_version": str(_torch.__version__), "torch_file": _torch.__file__, '
+    '"inception_lib_file": _il.__file__, "executable": _sys.executable, "doctor": _report.full(), '
+    '"doctor_ok": _report.ok, "environ": dict(_os.environ)}}, _f)\n'
 )
+# The other numeric environment of tests/README.md: PyTorch's plain kernels, oneDNN capped at AVX2, and a
+# torch thread count other than the first nbval pass's default (one per core).
+OTHER_MACHINE = {
+    "ATEN_CPU_CAPABILITY": "default",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "OMP_NUM_THREADS": "1" if (os.cpu_count() or 1) > 1 else "2",
+}
+NBVAL_SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 
 
 def distribution_closure(names: list[str]) -> list[metadata.Distribution]:
@@ -155,8 +161,7 @@ class FreshEnv:
             name: self.installed(name) for name in ("inception_lib", "fvcore", "matplotlib", "ipykernel")
         }
         self.spec = copy_checkout(root / "checkout")
-        self.kernel_dirs = root / "kernels"
-        spec_dir = self.kernel_dirs / KERNEL_NAME
+        spec_dir = root / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(
             json.dumps(
@@ -201,20 +206,21 @@ class FreshEnv:
                 env=self.env,
             )
 
-    def execute(self, nb: nbformat.NotebookNode, cwd: Path) -> None:
-        km = KernelManager(
-            kernel_name=KERNEL_NAME,
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.kernel_dirs)]),
+    def nbval(self, notebook: Path, cwd: Path) -> subprocess.CompletedProcess:
+        """Strict nbval over ``notebook`` with this environment's kernel (found through JUPYTER_PATH), in
+        the other numeric environment; nbval itself runs in the test's Python."""
+        env = dict(
+            self.env,
+            **OTHER_MACHINE,
+            INCEPTION_LIB_PIP_SPEC=str(self.spec),
+            JUPYTER_PATH=str(self.root),  # the kernel spec is root/kernels/fresh-env
+            INCEPTION_BOOK_OFFLINE="1",
         )
-        env = dict(self.env, INCEPTION_LIB_PIP_SPEC=str(self.spec))
-        client = NotebookClient(
-            nb, km=km, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(cwd)}}, allow_errors=False
-        )
-        try:
-            client.execute(env=env, cwd=str(cwd))
-        finally:  # the client does not own a kernel manager it was given: stop the kernel here
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
+        cmd = [sys.executable, "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
+        cmd += ["--rootdir", str(cwd)]
+        cmd += ["--nbval", "--nbval-kernel-name", KERNEL_NAME, "--nbval-sanitize-with", str(NBVAL_SANITIZE)]
+        cmd += [f"--nbval-cell-timeout={CELL_TIMEOUT_S}", str(notebook)]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
 
 
 @pytest.fixture(scope="session")
@@ -247,22 +253,35 @@ def test_fresh_env_has_only_torch(fresh_env: FreshEnv) -> None:
 
 
 @pytest.mark.parametrize("name", CHAPTER_DOCS)
-def test_chapter_runs_in_fresh_env(fresh_env: FreshEnv, tmp_path: Path, name: str) -> None:
+def test_chapter_reproduces_its_outputs_in_a_fresh_env_on_another_machine(
+    fresh_env: FreshEnv, tmp_path: Path, name: str
+) -> None:
+    """The chapter, copied into an empty folder, runs in the fresh environment's kernel under strict nbval
+    in the other numeric environment (tests/README.md): its setup cell installs the library, and every
+    output matches the stored one. One execution checks both, so `make test` runs each chapter twice, not
+    three times. A check cell appended (its output not compared) reports where torch and the library came
+    from."""
     source = ROOT / f"{name}.ipynb"
     assert source.is_file(), f"{source.relative_to(ROOT)} is listed in _toc.yml but does not exist"
     fresh_env.uninstall_library()  # every chapter's setup cell must install it itself
     workdir = tmp_path / "reader"
     workdir.mkdir()
     path = workdir / source.name
-    shutil.copy2(source, path)
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
-    fresh_env.execute(nb, workdir)
+    report_file = tmp_path / "report.json"
+    nb = nbformat.read(source, as_version=4)
+    check = nbformat.v4.new_code_cell(CHECK_CELL.format(report=str(report_file)))
+    check.metadata["tags"] = ["nbval-ignore-output"]
+    nb.cells.append(check)
+    nbformat.write(nb, path)
+    # nbval's hook for this book's notebooks (which outputs are compared), next to the copy.
+    shutil.copy2(ROOT / "conftest.py", workdir / "conftest.py")
+    result = fresh_env.nbval(path, workdir)
+    assert result.returncode == 0, (
+        f"{name} in the fresh environment, other numeric settings ({OTHER_MACHINE}):\n"
+        f"{result.stdout[-12000:]}\n{result.stderr[-3000:]}"
+    )
 
-    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
-    lines = [line for line in printed.splitlines() if line.startswith(CHECK_MARK)]
-    assert lines, f"the check cell printed nothing useful: {printed!r}"
-    report = json.loads(lines[-1][len(CHECK_MARK) :])
+    report = json.loads(report_file.read_text())
     assert report["executable"].startswith(str(fresh_env.venv))
     assert report["torch_version"] == fresh_env.torch_version, "the setup cell replaced torch"
     assert report["torch_file"].startswith(str(fresh_env.preinstalled)), (
@@ -273,8 +292,8 @@ def test_chapter_runs_in_fresh_env(fresh_env: FreshEnv, tmp_path: Path, name: st
         f"inception_lib came from {report['inception_lib_file']}, not from the setup cell's install"
     )
     assert not (fresh_env.site_packages / "torch").exists(), "pip installed a second torch"
-    # The environment check finds nothing wrong in the reader's fresh kernel, and the setup cell said so.
+    # The environment check finds nothing wrong in the reader's fresh kernel (nbval compared the setup
+    # cell's own line, COMPACT_OK, with the stored one).
     assert report["doctor_ok"], f"the environment check found problems:\n{report['doctor']}"
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    setup_out = "".join(o.get("text", "") for o in setup.outputs if o.get("output_type") == "stream")
-    assert COMPACT_OK in setup_out.splitlines(), f"the setup cell printed {setup_out!r}, not {COMPACT_OK!r}"
+    for key, value in OTHER_MACHINE.items():
+        assert report["environ"].get(key) == value, f"the kernel ran with {key}={report['environ'].get(key)}"
