@@ -182,7 +182,7 @@ class TFRMSprop(torch.optim.Optimizer):
 
     ``torch.optim.RMSprop(alpha=ρ, eps=ε, momentum=μ)`` is a different optimizer: it divides by
     sqrt(v) + ε, starts v at zero and keeps lr outside the momentum buffer. With ε = 1.0 the two differ
-    for every gradient (see :func:`rmsprop_step_multiplier`).
+    for every gradient (see :func:`~inception_lib.optimizer_demos.rmsprop_step_multiplier`).
 
     Args:
         params: parameters or parameter groups.
