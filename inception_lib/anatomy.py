@@ -1,6 +1,6 @@
 """Module anatomy: what a module is made of, read off one forward pass (chapters 2-4).
 
-Figures, counts and receptive fields all need the same few facts about a module, and this is their one home:
+Figures, counts and receptive fields all need the same few facts about a module; this is their one home:
 
 * ``eval_mode``: run a block of code with a module in evaluation mode and put its mode back afterwards
   (drawing, counting and evaluating look at a model without changing it);
@@ -8,11 +8,12 @@ Figures, counts and receptive fields all need the same few facts about a module,
   a sliding-window layer's kernel, stride and dilation;
 * ``record_calls``: one forward pass with hooks on every submodule, which records the order of the calls,
   the tensors that went in and came out, and how each module combined its children;
-* ``module_tree``: the module as a tree of units, chains (each child takes the previous child's output)
-  and branches (every child takes the module's input, their outputs are concatenated along channels, the
-  paper's "filter concat"), with the shape of every output. The diagrams of chapters 2 and 3 and the
-  network figure of chapter 4 are drawn from it;
-* ``receptive_field``: how much of the input one output position sees, walking that tree (chapter 4).
+* ``module_tree`` (``node_of`` for a submodule of a recording): the module as a tree of units, chains
+  (each child takes the previous child's output) and branches (every child takes the module's input,
+  their outputs are concatenated along channels, the paper's "filter concat"), with the shape of every
+  output. The diagrams of chapters 2 and 3 are drawn from it, and chapter 4's receptive fields walk it;
+* ``receptive_field``: how much of the input one output position sees, walking that tree (sec. 3.1's
+  "a 3×3 stack sees 5×5", applied to any module).
 
 Two pieces of anatomy live elsewhere on purpose. ``kernels`` (chapter 1) computes receptive fields in
 closed form and by counting paths through a stack of *linear* convolutions: it shows where the rule comes
@@ -40,6 +41,7 @@ __all__ = [
     "Call",
     "record_calls",
     "Node",
+    "node_of",
     "module_tree",
     "Field",
     "receptive_field",
@@ -114,15 +116,19 @@ def _flow(call: Call, calls: dict[int, Call]) -> str | None:
     linked = all(b.input is a.output for a, b in zip(records, records[1:], strict=False))
     if records[0].input is call.input and linked and records[-1].output is call.output:
         return "chain"
-    outputs = [r.output for r in records]
-    if not all(r.input is call.input for r in records) or not isinstance(call.output, torch.Tensor):
+    out, outputs = call.output, [r.output for r in records]
+    if not all(r.input is call.input for r in records) or not isinstance(out, torch.Tensor) or out.dim() < 2:
         return None
-    if not all(isinstance(o, torch.Tensor) and o.dim() == call.output.dim() for o in outputs):
+    shared = _besides_channels(out)
+    if not all(isinstance(o, torch.Tensor) and _besides_channels(o) == shared for o in outputs):
         return None
     joined = torch.cat(outputs, dim=1)  # compared now, before a later in-place operation changes a value
-    if joined.shape == call.output.shape and torch.equal(joined, call.output):
-        return "branches"
-    return None
+    return "branches" if joined.shape == out.shape and torch.equal(joined, out) else None
+
+
+def _besides_channels(t: torch.Tensor) -> tuple[int, ...]:
+    """A tensor's shape without its channel dimension (dimension 1): what concatenated tensors share."""
+    return (t.dim(), *t.shape[:1], *t.shape[2:])
 
 
 class _Recorder:
