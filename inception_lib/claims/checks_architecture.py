@@ -87,8 +87,9 @@ def check_parallel_reduction_cost() -> Finding:
 
 
 @functools.cache
-def _trace():  # -> list[network.TraceRow] of the released network at 299
-    from ..network import inception_v3, shape_trace
+def _trace():  # -> list[counting.TraceRow] of the released network at 299
+    from ..counting import shape_trace
+    from ..network import inception_v3
 
     return shape_trace(inception_v3(), 299)
 
@@ -116,7 +117,8 @@ def check_table1() -> Finding:
 def check_factorized_stem() -> Finding:
     """Sec. 6, Table 1's first three rows: the released stem starts 3×3/2, 3×3/1, padded 3×3/1, and the
     three see an 11×11 window where one 7×7/2 sees 7×7."""
-    from ..network import inception_v3, receptive_fields
+    from ..counting import receptive_fields
+    from ..network import inception_v3
 
     first_three = _table1()[:3]
     fields = {row.block: row.size for row in receptive_fields(inception_v3(aux_logits=False), 299)}
