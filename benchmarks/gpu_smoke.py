@@ -489,7 +489,7 @@ def _replace_option(options: list[str], flag: str, value: float | None) -> list[
 STAGES = ("preflight", "throughput", "fashion", "ddp", "compiled")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, help="folder for the results (required unless --prepare-data)")
     p.add_argument("--cpu", action="store_true", help="tiny CPU mode (what the tests run)")
@@ -503,6 +503,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", nargs="*", default=[], metavar="STAGE=S",
                    help="override a stage's timeout, e.g. fashion=240")
     p.add_argument("--budget-s", type=float, default=BUDGET_S, help="the whole script's time (default 9 min)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _parser()
     args = p.parse_args(argv)
     if args.prepare_data:
         prepare_data()
