@@ -3,9 +3,8 @@
 
 Both take the run's :class:`~inception_lib.train.runtime.Runtime` (device, mixed precision, memory format,
 process group, DataLoader workers), so they compute as training does; without one they run in a single
-process on the CPU in float32. BatchNorm uses its running statistics and dropout is off (paper sec. 7:
-the network is evaluated as it would be used), through :func:`~inception_lib.anatomy.eval_mode`, which
-puts the model's training mode back afterwards.
+process on the CPU in float32. BatchNorm uses its running statistics and dropout is off, through
+:func:`~inception_lib.anatomy.eval_mode`, which puts the model's training mode back afterwards.
 """
 
 from __future__ import annotations
