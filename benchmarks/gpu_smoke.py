@@ -40,15 +40,20 @@ after every stage, so a run stopped anywhere leaves every finished result and a 
    (hundreds of MB).
 4. ``ddp``: ``torchrun --nproc_per_node 1`` through the real engine: a process group over NCCL (gloo on
    the CPU), DistributedDataParallel, ``--sync-bn`` on CUDA, on the Fashion-MNIST images.
-5. ``compiled``: ``train_throughput.py`` again, our model under ``torch.compile`` in ``default`` mode,
+5. ``data``: ``benchmarks/data_pipeline.py``: the engine's ``train_step`` at 75×75, batch 256, fed by
+   the device-side Fashion-MNIST batches (``TensorImages``: uint8 on the GPU, shifted, flipped and resized
+   there) against the same step on one reused batch, interleaved: end-to-end and model-only images/s and
+   the share the data costs (the target: under 10 %).
+6. ``compiled``: ``train_throughput.py`` again, our model under ``torch.compile`` in ``default`` mode,
    torchvision's in the same mode, then, while time is left, ours in ``reduce-overhead`` (CUDA graphs) and
    ``max-autotune-no-cudagraphs``, each interleaved with torchvision eager: images/s, MFU, compile
    seconds, the steps a compilation takes to pay for itself. It runs last because compile times are the
    least predictable (about 130 s for the training graph last time): it gets the time the others left,
    and a mode that would not fit is recorded as skipped.
-6. ``verdict.json``: pass/fail per stage, the throughput table (every row of stages 2 and 5), the
+7. ``verdict.json``: pass/fail per stage, the throughput table (every row of stages 2 and 5), the
    Fashion-MNIST test accuracies, and the issue's targets as findings (ours / torchvision eager >= 1.00,
-   the best compiled mode >= 1.5 × torchvision eager, Inception-v3 >= 0.95 test accuracy).
+   the best compiled mode >= 1.5 × torchvision eager, Inception-v3 >= 0.95 test accuracy, the data under
+   10 % of end-to-end time).
 
 ``--cpu`` runs the same stages tiny: 75 px without the auxiliary heads, a few steps, the compiled stage with
 the ``eager`` backend (dynamo tracing, no code generation: inductor on this CPU would take minutes),
@@ -119,8 +124,10 @@ SETTINGS = {
         ddp=["--device", "cuda", "--model", "inception_v3", "--image-size", "75", "--batch-size", "256",
              "--train-limit", "5120", "--val-limit", "512", "--no-test-eval", "--max-steps", "20",
              "--sync-bn", "--log-every", "5"],
-        # about 10 s preflight + 110 + 190 + 45 leave the compiled stage at least 185 s of the 540
-        timeouts=dict(throughput=110, fashion=190, ddp=45, compiled=600),  # compiled: what is left
+        data=["--device", "cuda", "--model", "inception_v3", "--image-size", "75", "--batch-size", "256",
+              "--steps", "20", "--repeats", "3"],
+        # about 10 s preflight + 110 + 190 + 45 + 40 leave the compiled stage at least 145 s of the 540
+        timeouts=dict(throughput=110, fashion=190, ddp=45, data=40, compiled=600),  # compiled: what is left
     ),
     "cpu": dict(
         throughput=["--device", "cpu", "--image-size", "75", "--no-aux", "--batch-size", "2",
@@ -134,7 +141,9 @@ SETTINGS = {
         fashion_parallel=1,
         ddp=["--device", "cpu", "--model", "tiny", "--image-size", "32", "--batch-size", "8",
              "--holdout", "16", "--max-steps", "3", "--threads", "1"],
-        timeouts=dict(throughput=150, fashion=300, ddp=120, compiled=200),
+        data=["--device", "cpu", "--model", "tiny_bn", "--image-size", "75", "--batch-size", "8",
+              "--steps", "2", "--repeats", "1"],
+        timeouts=dict(throughput=150, fashion=300, ddp=120, data=120, compiled=200),
     ),
 }
 
@@ -288,6 +297,23 @@ def benchmark_stage(name: str, args: list[str], out: Path, env: dict, deadline: 
     return result
 
 
+def data_stage(args: list[str], out: Path, env: dict, deadline: float, data_dir: Path) -> dict[str, Any]:
+    """benchmarks/data_pipeline.py in a child process: the engine's train_step fed by the device-side
+    Fashion-MNIST batches against the same step on one reused batch (issue: the data must cost < 10 %)."""
+    path = out / "data.rows.json"
+    path.unlink(missing_ok=True)
+    cmd = python_cmd(str(REPO / "benchmarks" / "data_pipeline.py"), *args, "--data-dir", str(data_dir),
+                     "--json", str(path))
+    job = Job(cmd, env, out / "logs" / "data.log", deadline)
+    code = job.wait()
+    result = read_json(path) or {}
+    path.unlink(missing_ok=True)
+    result.update(exit_code=code, timed_out=job.timed_out, wall_s=job.wall_s)
+    if code != 0 and not job.timed_out:
+        result["error_tail"] = job.tail()
+    return result
+
+
 def fabricate_fashion(folder: Path, train: int = 64, test: int = 16, seed: int = 0) -> Path:
     """Small idx files in Fashion-MNIST's layout: 28×28 grey images whose class sets their brightness."""
     import numpy as np
@@ -418,6 +444,10 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
     ddp = results.get("ddp")
     if ddp is not None:
         checks["ddp"] = bool(ddp.get("distributed")) and ddp.get("world_size") == 1
+    data = results.get("data")
+    if data is not None:
+        checks["data"] = data.get("exit_code") == 0 and (data.get("model_only") or 0) > 0 and (
+            data.get("end_to_end") or 0) > 0
     comp = results.get("compiled")
     if comp is not None:
         checks["compiled"] = comp.get("exit_code") == 0 and any(
@@ -439,6 +469,8 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
         "best_compiled_compile_s": best["compile_s"] if best else None,
         "best_compiled_steps_to_pay_off": best["steps_to_pay_off"] if best else None,
         "fashion_test_top1": {n: r.get("test_top1") for n, r in runs.items()},
+        "data_share": (data or {}).get("data_share"),
+        "data_images_per_s": {k: (data or {}).get(k) for k in ("model_only", "end_to_end")},
     }
     profile = (tp or {}).get("profile", {})
     if len(profile) == 2:  # the two networks' aten calls on this device, and where ours spends its time
@@ -451,6 +483,8 @@ def judge(results: dict[str, Any], mode: str) -> dict[str, Any]:
         "best_compiled_at_least_1.5x_torchvision_eager":
             (findings["best_compiled_speedup_vs_torchvision_eager"] or 0) >= 1.5 if gpu else None,
         "inception_v3_test_top1_at_least_0.95": (min(v3) >= 0.95 if v3 else False) if gpu else None,
+        "data_share_below_0.10": (findings["data_share"] is not None and findings["data_share"] < 0.10)
+        if gpu else None,
     }
     # Targets are findings, not failures: the check passes if every stage ran and produced its records.
     return {"ok": ok, "mode": mode, "checks": checks, "errors": errors, "targets": targets,
@@ -486,7 +520,7 @@ def _replace_option(options: list[str], flag: str, value: float | None) -> list[
     return options
 
 
-STAGES = ("preflight", "throughput", "fashion", "ddp", "compiled")
+STAGES = ("preflight", "throughput", "fashion", "ddp", "data", "compiled")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -550,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
                                               until("throughput")),
         "fashion": lambda: fashion_stage(settings, out, env, until("fashion"), data_dir, args.fashion_runs),
         "ddp": lambda: ddp_stage(settings, out, env, until("ddp"), data_dir),
+        "data": lambda: data_stage(settings["data"], out, env, until("data"), data_dir),
         "compiled": lambda: benchmark_stage("compiled", settings["compiled"], out, env, until("compiled")),
     }
     for name in STAGES:

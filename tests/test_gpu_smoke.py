@@ -1,8 +1,8 @@
 """benchmarks/gpu_smoke.py in its CPU mode: every stage of the one GPU script runs here, tiny, so the script
 that a GPU machine runs once cannot rot (preflight; throughput against torchvision through the engine's
 train_step, with the profile; the six Fashion-MNIST runs through the engine's command line on fabricated
-idx files; a one-process torchrun through DDP over gloo; the compiled rows with dynamo's eager backend;
-the verdict)."""
+idx files; a one-process torchrun through DDP over gloo; the data pipeline's share; the compiled rows with
+dynamo's eager backend; the verdict)."""
 
 import json
 import os
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = {"preflight", "throughput", "fashion", "ddp", "compiled"}
+STAGES = {"preflight", "throughput", "fashion", "ddp", "data", "compiled"}
 
 
 def test_gpu_smoke_cpu_mode(tmp_path):
@@ -64,6 +64,12 @@ def test_gpu_smoke_cpu_mode(tmp_path):
 
     ddp = json.loads((out / "ddp.json").read_text())
     assert ddp["distributed"] and ddp["world_size"] == 1 and ddp["backend"] == "gloo"
+
+    data = json.loads((out / "data.json").read_text())
+    assert data["exit_code"] == 0 and data["device"] == "cpu" and data["images"] == 64  # the fabricated set
+    assert data["model_only"] > 0 and data["end_to_end"] > 0
+    assert data["data_share"] == 1 - data["end_to_end"] / data["model_only"]
+    assert verdict["findings"]["data_share"] == data["data_share"]
 
     comp = json.loads((out / "compiled.json").read_text())
     (row,) = comp["rows"]
