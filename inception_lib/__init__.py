@@ -15,11 +15,17 @@ One module per concern, read them in this order:
 * ``paper``           the paper's tables as data
 * ``pretrained``      torchvision's ImageNet weights in the book's model (``load_torchvision_weights``),
                       classifying a photo (online)
-* ``recipe``          label smoothing, TensorFlow-style RMSProp, the learning-rate schedule, EMA (sec. 7-8)
+* ``recipe``          what the engine runs: label smoothing, TensorFlow-style RMSProp, the learning-rate
+                      schedule, gradient clipping, EMA (sec. 7-8)
 * ``calibration``     confidence and calibration: what label smoothing changes (chapter 5)
-* ``data``            the generated offline dataset and torchvision datasets
-* ``train``           the training engine (config, runtime, checkpoint, engine), ``python -m
+* ``optimizer_demos`` chapter 5's RMSProp comparisons (step sizes, the optimizer race)
+* ``data``            the datasets: generated shapes, Fashion-MNIST, torchvision's; device-side batches
+* ``evaluation``      confusion matrices and seed spreads of recorded runs (chapter 6)
+* ``roofline``        what limits a training step on a GPU (chapter 6)
+* ``train``           the training engine (config, runtime, checkpoint, engine, inference), ``python -m
                       inception_lib.train`` (not imported here, so that running it stays warning-free)
+* ``records``         the recorded runs chapter 6 reads (package data)
+* ``claims``          the paper, claim by claim: the table (claims.toml) and the checks behind the claims page
 * ``check``           compares a reader's layer or block with the reference (the workbooks)
 * ``plots``, ``tables``, ``widgets``, ``notebook``   figures, tables, explorers and notebook helpers
 * ``doctor``          the environment check every setup cell runs (``python -m inception_lib.doctor``)
