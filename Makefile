@@ -63,25 +63,29 @@ pdf: book
 	$(BIN)/python tools/make_pdf.py
 
 # Three independent groups run side by side (they share no files; `make -j3`, output kept per group): the
-# site (book, PDF, then the tests that read them), the code (lint, spelling, the unit tests and the first
-# nbval pass), and the second nbval pass: every notebook in a fresh environment that has only torch, in the
-# other numeric environment (tests/test_fresh_env.py sets it; one execution checks both).
+# site (book, PDF, then the tests that read them, then the slowest unit tests: the engine in subprocesses,
+# the GPU script's CPU mode, the workbooks; they fill the core the site group leaves idle), the code (lint,
+# spelling, the other unit tests and the first nbval pass), and the second nbval pass: every notebook in a
+# fresh environment that has only torch, in the other numeric environment (tests/test_fresh_env.py sets
+# it; one execution checks both). `--durations` lists each group's slowest tests in the log.
 SITE_TESTS := tests/test_book.py tests/test_browser.py tests/test_pdf.py
+SLOW_UNIT_TESTS := tests/test_gpu_smoke.py tests/test_train_ddp.py tests/test_cpu_run_record.py \
+	tests/test_fashion_records.py tests/test_operator_parity.py tests/test_workbooks.py
 FRESH_TESTS := tests/test_fresh_env.py
 test: install
 	$(MAKE) -j3 --output-sync=target test-site test-code test-other-machine
 
 test-site: pdf
-	$(BIN)/pytest -q $(SITE_TESTS)
+	$(BIN)/pytest -q --durations=10 $(SITE_TESTS) $(SLOW_UNIT_TESTS)
 
 test-code: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/spellcheck.py
 	$(BIN)/python tools/check_workflows.py
-	$(NBVAL) tests chapters $(addprefix --ignore=,$(SITE_TESTS) $(FRESH_TESTS))
+	$(NBVAL) --durations=15 tests chapters $(addprefix --ignore=,$(SITE_TESTS) $(SLOW_UNIT_TESTS) $(FRESH_TESTS))
 
 test-other-machine: install
-	$(BIN)/pytest -q $(FRESH_TESTS)
+	$(BIN)/pytest -q --durations=12 $(FRESH_TESTS)
 
 # Quick loop while writing code: the unit tests only.
 unit: $(STAMP)
