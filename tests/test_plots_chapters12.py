@@ -1,7 +1,6 @@
 """plots.factorizing and plots.modules (chapters 1 and 2): titles, labelled axes, the expected artists and
 boxes."""
 
-import io
 
 import matplotlib
 
@@ -11,8 +10,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
@@ -30,6 +27,7 @@ from inception_lib.blocks import (  # noqa: E402
 )
 from inception_lib.kernels import receptive_field  # noqa: E402
 from inception_lib.layers import ConvBNReLU, StackedConv3x3  # noqa: E402
+from inception_lib.plots.common import MAX_FIGURE_WIDTH_IN, figure_problems, render_figure  # noqa: E402
 from inception_lib.plots.modules import (  # noqa: E402
     DIAGRAM_UNITS,
     box_text,
@@ -54,15 +52,6 @@ def _heatmaps_labelled(fig) -> bool:
     titled = all(ax.get_title() for ax in panels)
     once = bool(fig._supxlabel and fig._supxlabel.get_text() and fig._supylabel and fig._supylabel.get_text())
     return titled and once and not any(ax.get_xlabel() or ax.get_ylabel() for ax in panels)
-
-
-def _width_and_smallest_font(fig) -> tuple[float, float]:
-    """The width in inches the figure is saved at (tight box, as the notebook shows it), smallest text."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=50, bbox_inches="tight")
-    width = Image.open(io.BytesIO(buffer.getvalue())).size[0] / 50
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
-    return width, min(sizes)
 
 
 def test_package_functions_draw_what_they_are_given():
@@ -336,15 +325,13 @@ def test_chapter_figures_fit_the_text_column_with_readable_text():
         plots.plot_module_diagram(GoogLeNetModule(192, 64, 96, 128, 16, 32, 32), input_size=28),
     ]
     for fig in figures:
-        width, smallest = _width_and_smallest_font(fig)
-        assert width <= 6.9 and smallest >= 8, (fig, width, smallest)
+        assert not figure_problems(fig), (fig, figure_problems(fig))
 
 
 def test_the_width_check_fails_a_wide_figure():
     """The check above can fail: six receptive fields in a row are far wider than the column."""
     fields = {str(i): np.eye(5) for i in range(6)}
-    width, _ = _width_and_smallest_font(plots.plot_receptive_fields(fields, ncols=6))
-    assert width > 6.9
+    assert render_figure(plots.plot_receptive_fields(fields, ncols=6)).width_in > MAX_FIGURE_WIDTH_IN
 
 
 def test_diagram_boxes_are_as_wide_as_their_text():

@@ -1,7 +1,6 @@
 """Figures of chapter 3 (plots/grid_reduction.py): diagrams read off the modules, labelled panels, one
 colour per strategy, one colour scale for the reconstructions."""
 
-import io
 
 import matplotlib
 
@@ -11,12 +10,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from inception_lib import plots  # noqa: E402
 from inception_lib.blocks import Reduction35to17  # noqa: E402
 from inception_lib.plots import grid_reduction  # noqa: E402
+from inception_lib.plots.common import MAX_FIGURE_WIDTH_IN, figure_problems, render_figure  # noqa: E402
 from inception_lib.plots.grid_reduction import (  # noqa: E402
     STRATEGY_COLOURS,
     reconstruction_grid,
@@ -33,15 +31,6 @@ def _bars(ax):
 
 def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts]
-
-
-def _width_and_smallest_font(fig) -> tuple[float, float]:
-    """The width in inches the figure is saved at (tight box, as the notebook shows it), smallest text."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=50, bbox_inches="tight")
-    width = Image.open(io.BytesIO(buffer.getvalue())).size[0] / 50
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
-    return width, min(sizes)
 
 
 @pytest.fixture(autouse=True)
@@ -169,8 +158,6 @@ def test_chapter_3_figures_fit_the_text_column_with_readable_text():
     figures.append(reconstruction_grid(inputs, rows, errors=dict.fromkeys(rows, 0.5)))
     figures.append(strategy_cost_view(names, [1, 2, 3], [83_232, 166_464, 166_464], [166_464] * 3, "s"))
     for fig in figures:
-        width, smallest = _width_and_smallest_font(fig)
-        assert width <= 6.9 and smallest >= 8, (fig, width, smallest)
+        assert not figure_problems(fig), (fig, figure_problems(fig))
     # and the check can fail: the three strategies side by side are more than twice as wide
-    width, _ = _width_and_smallest_font(strategy_diagrams(blocks, (288, 35, 35)))
-    assert width > 2 * 6.9
+    assert render_figure(strategy_diagrams(blocks, (288, 35, 35))).width_in > 2 * MAX_FIGURE_WIDTH_IN
