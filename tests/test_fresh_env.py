@@ -6,9 +6,9 @@ are installed, plus ipykernel to run notebooks. The preinstalled packages are th
 linked in through a .pth file (no 5 GB reinstall). Then each chapter listed in _toc.yml is copied into an
 empty folder, away from the checkout, and run there by strict nbval in that environment's kernel, with
 PyTorch's plain kernels, oneDNN capped at AVX2 and another thread count (tests/README.md): its setup cell
-must install `inception_lib` (from a copy of the checkout, via $INCEPTION_LIB_PIP_SPEC) and everything it
-needs, without touching torch, and every compared output must match the stored one. A check cell appended
-to the chapter reports which torch it ended up with.
+must install `inception_lib` (a wheel built once from a copy of the checkout, via $INCEPTION_LIB_PIP_SPEC)
+and everything it needs, without touching torch, and every compared output must match the stored one. A
+check cell appended to the chapter reports which torch it ended up with.
 
 Offline and fast: pip in the kernel installs only from the wheelhouse that `make test` prepares
 (tools/vendor_assets.py wheels -> .venv/wheelhouse); PIP_NO_INDEX is set. The kernel sees no GPU
@@ -160,7 +160,15 @@ class FreshEnv:
         self.initially_installed = {
             name: self.installed(name) for name in ("inception_lib", "fvcore", "matplotlib", "ipykernel")
         }
-        self.spec = copy_checkout(root / "checkout")
+        # The library built once, in this environment, offline (build isolation from the wheelhouse): every
+        # chapter's setup cell then installs this wheel, with its dependencies from the wheelhouse.
+        wheels = root / "wheel"
+        run(
+            [str(self.python), "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels)]
+            + [str(copy_checkout(root / "checkout"))],
+            env=self.env,
+        )
+        (self.spec,) = wheels.glob("inception_lib-*.whl")
         spec_dir = root / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         (spec_dir / "kernel.json").write_text(
