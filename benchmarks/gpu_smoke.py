@@ -279,14 +279,14 @@ def preflight(mode: str, data_dir: Path) -> dict[str, Any]:
     return info
 
 
-def benchmark_stage(name: str, args: list[str], out: Path, env: dict, deadline: float) -> dict[str, Any]:
-    """benchmarks/train_throughput.py in a child process; its JSON (written after every row) is the result,
-    complete or, past the deadline, as far as it got."""
+def script_stage(
+    name: str, script: str, args: list[str], out: Path, env: dict, deadline: float
+) -> dict[str, Any]:
+    """``benchmarks/<script>`` in a child process with ``--json``: the JSON it writes is the result,
+    complete or, past the deadline, as far as it got, with the exit code, timing and an error tail."""
     path = out / f"{name}.rows.json"
     path.unlink(missing_ok=True)
-    cmd = python_cmd(str(REPO / "benchmarks" / "train_throughput.py"), *args, "--json", str(path))
-    if "--compile-modes" in args:  # leave 15 s to write the result and stop cleanly
-        cmd += ["--deadline-s", str(max(1.0, deadline - time.perf_counter() - 15))]
+    cmd = python_cmd(str(REPO / "benchmarks" / script), *args, "--json", str(path))
     job = Job(cmd, env, out / "logs" / f"{name}.log", deadline)
     code = job.wait()
     result = read_json(path) or {}
@@ -297,21 +297,17 @@ def benchmark_stage(name: str, args: list[str], out: Path, env: dict, deadline: 
     return result
 
 
+def benchmark_stage(name: str, args: list[str], out: Path, env: dict, deadline: float) -> dict[str, Any]:
+    """benchmarks/train_throughput.py (its JSON is written after every row)."""
+    if "--compile-modes" in args:  # leave 15 s to write the result and stop cleanly
+        args = [*args, "--deadline-s", str(max(1.0, deadline - time.perf_counter() - 15))]
+    return script_stage(name, "train_throughput.py", args, out, env, deadline)
+
+
 def data_stage(args: list[str], out: Path, env: dict, deadline: float, data_dir: Path) -> dict[str, Any]:
-    """benchmarks/data_pipeline.py in a child process: the engine's train_step fed by the device-side
-    Fashion-MNIST batches against the same step on one reused batch (issue: the data must cost < 10 %)."""
-    path = out / "data.rows.json"
-    path.unlink(missing_ok=True)
-    cmd = python_cmd(str(REPO / "benchmarks" / "data_pipeline.py"), *args, "--data-dir", str(data_dir),
-                     "--json", str(path))
-    job = Job(cmd, env, out / "logs" / "data.log", deadline)
-    code = job.wait()
-    result = read_json(path) or {}
-    path.unlink(missing_ok=True)
-    result.update(exit_code=code, timed_out=job.timed_out, wall_s=job.wall_s)
-    if code != 0 and not job.timed_out:
-        result["error_tail"] = job.tail()
-    return result
+    """benchmarks/data_pipeline.py: the engine's train_step fed by the device-side Fashion-MNIST batches
+    against the same step on one reused batch (issue: the data must cost < 10 %)."""
+    return script_stage("data", "data_pipeline.py", [*args, "--data-dir", str(data_dir)], out, env, deadline)
 
 
 def fabricate_fashion(folder: Path, train: int = 64, test: int = 16, seed: int = 0) -> Path:
